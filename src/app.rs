@@ -1,0 +1,64 @@
+//! Wiring: build the store, the embedder and the services on top of them from
+//! [`Settings`], once per process.
+
+use std::sync::Arc;
+
+use crate::config::Settings;
+use crate::embed::{EmbedError, Embedder, LocalEmbedder};
+use crate::ingest::Ingestor;
+use crate::retrieve::Retriever;
+use crate::store::{EdgeStore, Store, StoreError};
+
+/// Errors while starting up.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The long-lived parts of starcoach, shared by the CLI and the HTTP server.
+#[derive(Clone)]
+pub struct Coach {
+    pub settings: Arc<Settings>,
+    pub store: Arc<dyn Store>,
+    pub embedder: Arc<dyn Embedder>,
+    pub retriever: Arc<Retriever>,
+    pub ingestor: Arc<Ingestor>,
+}
+
+impl Coach {
+    /// Load the embedding model and open the store described by `settings`.
+    pub async fn open(settings: Settings) -> Result<Self, StartupError> {
+        let model_dir = settings.model_dir();
+        let batch = settings.embedding.batch_size;
+        let embedder = tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, batch))
+            .await
+            .map_err(|e| EmbedError::Inference(e.to_string()))??;
+        let embedder: Arc<dyn Embedder> = Arc::new(embedder);
+        let store_dir = settings.store.path.clone();
+        let dim = embedder.dimension();
+        let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_dir, dim))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))??;
+        Ok(Self::from_parts(settings, Arc::new(store), embedder))
+    }
+
+    /// Assemble from already built parts (used by tests to share one model).
+    pub fn from_parts(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        embedder: Arc<dyn Embedder>,
+    ) -> Self {
+        let retriever = Retriever::new(store.clone(), embedder.clone(), settings.retrieval.clone());
+        let ingestor = Ingestor::new(store.clone(), embedder.clone(), settings.ingest.write_batch);
+        Self {
+            settings: Arc::new(settings),
+            store,
+            embedder,
+            retriever: Arc::new(retriever),
+            ingestor: Arc::new(ingestor),
+        }
+    }
+}

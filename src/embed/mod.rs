@@ -1,0 +1,47 @@
+//! Turning text into dense vectors: the [`Embedder`] trait and its backends.
+
+use std::path::PathBuf;
+
+use async_trait::async_trait;
+
+mod local;
+pub use local::LocalEmbedder;
+
+/// Errors from an embedding backend.
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("embedding model not found at {path}: run `starcoach setup` (or `bash scripts/setup-model.sh`) to download it, or set STARCOACH__EMBEDDING__MODEL_DIR")]
+    ModelMissing { path: String },
+    #[error("could not load the embedding model from {path}: {reason}")]
+    ModelLoad { path: String, reason: String },
+    #[error("embedding failed: {0}")]
+    Inference(String),
+}
+
+/// A text embedder producing L2-normalised vectors of a fixed dimension.
+#[async_trait]
+pub trait Embedder: Send + Sync {
+    /// Vector dimension (384 for all-MiniLM-L6-v2).
+    fn dimension(&self) -> usize;
+    /// Model identifier, stored with the vectors so that a model change is detected.
+    fn model_id(&self) -> &str;
+    /// Embed a batch of texts; the output has one vector per input, in order.
+    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError>;
+}
+
+/// Where `scripts/setup-model.sh` puts all-MiniLM-L6-v2:
+/// `$STARCOACH_CACHE/models/all-MiniLM-L6-v2`, with `STARCOACH_CACHE` defaulting to
+/// `$HOME/.cache/starcoach`. (`STARCOACH__EMBEDDING__MODEL_DIR`, read by the config layer,
+/// overrides this default; it is not consulted here.)
+pub fn default_model_dir() -> PathBuf {
+    let cache = match std::env::var_os("STARCOACH_CACHE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".cache")
+            .join("starcoach"),
+    };
+    cache.join("models").join("all-MiniLM-L6-v2")
+}

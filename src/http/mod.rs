@@ -1,0 +1,85 @@
+//! The HTTP API (axum): thin handlers over the library, one error type, request ids
+//! and a tracing span on every request.
+
+mod error;
+mod extract;
+mod routes;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, Request, StatusCode};
+use axum::routing::{get, post};
+use axum::{Extension, Router};
+use tokio::net::TcpListener;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::app::Coach;
+pub use error::{ApiError, Problem};
+pub use extract::{ApiJson, BodyLimit};
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// Build the router with all routes and middleware.
+pub fn router(coach: Coach) -> Router {
+    let limit = coach.settings.server.max_body_bytes;
+    let timeout = Duration::from_secs(coach.settings.server.request_timeout_secs);
+    Router::new()
+        .route("/healthz", get(routes::healthz))
+        .route("/v1/stories/match", post(routes::match_stories))
+        .fallback(routes::not_found)
+        .with_state(coach)
+        .layer(Extension(BodyLimit(limit)))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let id = req
+                .headers()
+                .get(&REQUEST_ID)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+}
+
+/// Bind `addr` and serve until Ctrl-C / SIGTERM, finishing in-flight requests.
+pub async fn serve(coach: Coach, addr: &str) -> std::io::Result<()> {
+    let listener = TcpListener::bind(addr).await?;
+    serve_on(coach, listener).await
+}
+
+/// Serve on an already bound listener (tests bind port 0).
+pub async fn serve_on(coach: Coach, listener: TcpListener) -> std::io::Result<()> {
+    let local: SocketAddr = listener.local_addr()?;
+    tracing::info!(%local, "starcoach listening");
+    axum::serve(listener, router(coach))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

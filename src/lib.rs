@@ -1,0 +1,18 @@
+//! starcoach: an interview coach over a person's own STAR stories.
+//!
+//! The data flows one way: files -> [`corpus`] -> [`chunk`] -> [`embed`] -> [`store`]
+//! ([`ingest`] drives it incrementally); a question -> [`embed`] -> [`store`] ->
+//! [`retrieve`] ranks stories. [`app::Coach`] wires the parts from [`config`]; the CLI
+//! (`src/main.rs`) and the HTTP API ([`http`]) call the same functions and return the
+//! same JSON.
+
+pub mod app;
+pub mod chunk;
+pub mod config;
+pub mod corpus;
+pub mod embed;
+pub mod http;
+pub mod ingest;
+pub mod retrieve;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,300 @@
+//! The `starcoach` command line: ingest story files, match questions, serve the API.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use starcoach::app::Coach;
+use starcoach::config::Settings;
+use starcoach::ingest::{DocumentAction, IngestProgress, IngestReport};
+use starcoach::retrieve::{MatchError, MatchRequest, MatchResponse};
+
+#[derive(Parser)]
+#[command(
+    name = "starcoach",
+    version,
+    about = "An interview coach over your own STAR stories"
+)]
+struct Cli {
+    /// Directory holding default.toml and local.toml.
+    #[arg(
+        long,
+        global = true,
+        default_value = "config",
+        env = "STARCOACH_CONFIG_DIR"
+    )]
+    config_dir: PathBuf,
+    /// Directory of the embedded store (overrides store.path).
+    #[arg(long, global = true)]
+    store: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse, embed and store story files and notes; only what changed is embedded.
+    Ingest {
+        /// Files or directories (searched recursively for .md and .txt).
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Whose bank to write (default: `default_user` from the config).
+        #[arg(long)]
+        user: Option<String>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Rank your stories for a behavioral question.
+    Match {
+        question: String,
+        /// How many stories to show.
+        #[arg(long)]
+        top: Option<usize>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Serve the HTTP API.
+    Serve {
+        /// Address to bind (overrides server.addr).
+        #[arg(long)]
+        addr: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let serving = matches!(cli.command, Command::Serve { .. });
+    starcoach::telemetry::init(if serving { "info" } else { "warn" });
+    match run(cli).await {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let mut settings = Settings::load(&cli.config_dir)?;
+    if let Some(store) = cli.store {
+        settings.store.path = store;
+    }
+    match cli.command {
+        Command::Ingest { paths, user, json } => {
+            let user = user.unwrap_or_else(|| settings.default_user.clone());
+            let coach = Coach::open(settings).await?;
+            let progress = TerminalProgress::new(json);
+            let report = coach
+                .ingestor
+                .ingest_paths(&user, &paths, &progress)
+                .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_ingest(&report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Match {
+            question,
+            top,
+            user,
+            json,
+        } => {
+            let user = user.unwrap_or_else(|| settings.default_user.clone());
+            let request = MatchRequest {
+                question,
+                top_k: top.unwrap_or(settings.retrieval.default_top_k),
+            };
+            if let Err(MatchError::Invalid { field, message }) =
+                request.validate(&settings.retrieval)
+            {
+                let flag = if field == "top_k" {
+                    "--top"
+                } else {
+                    "QUESTION"
+                };
+                eprintln!("error: {flag}: {message}");
+                return Ok(ExitCode::from(2));
+            }
+            let coach = Coach::open(settings).await?;
+            let response = coach.retriever.match_stories(&user, &request).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&response)?);
+            } else {
+                print_matches(&response);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { addr } => {
+            let addr = addr.unwrap_or_else(|| settings.server.addr.clone());
+            let coach = Coach::open(settings).await?;
+            starcoach::http::serve(coach, &addr).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// A progress bar on a terminal, a few plain lines otherwise, nothing with --json.
+struct TerminalProgress {
+    bar: Option<ProgressBar>,
+    plain: bool,
+}
+
+impl TerminalProgress {
+    fn new(quiet: bool) -> Self {
+        let terminal = std::io::stderr().is_terminal();
+        Self {
+            bar: (terminal && !quiet).then(ProgressBar::hidden),
+            plain: !terminal && !quiet,
+        }
+    }
+}
+
+impl IngestProgress for TerminalProgress {
+    fn start(&self, total: usize) {
+        if let Some(bar) = &self.bar {
+            bar.set_length(total as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "embedding {bar:40} {pos}/{len} chunks {elapsed_precise} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        } else if self.plain && total > 0 {
+            eprintln!("embedding {total} chunks");
+        }
+    }
+    fn advance(&self, chunks: usize) {
+        if let Some(bar) = &self.bar {
+            bar.inc(chunks as u64);
+        }
+    }
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn display_source(source: &str) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| {
+            std::path::Path::new(source)
+                .strip_prefix(cwd)
+                .ok()
+                .map(|p| p.display().to_string())
+        })
+        .unwrap_or_else(|| source.to_string())
+}
+
+fn print_ingest(report: &IngestReport) {
+    let c = &report.counts;
+    println!(
+        "Ingested {} files for user '{}': {} stories, {} notes",
+        report.files, report.user, report.stories, report.notes
+    );
+    println!(
+        "  added {}, changed {}, unchanged {}, moved {}, deleted {}, skipped {}",
+        c.added, c.changed, c.unchanged, c.moved, c.deleted, c.skipped
+    );
+    println!(
+        "  {} chunks embedded in {:.1} s",
+        report.chunks_embedded,
+        report.elapsed_ms as f64 / 1000.0
+    );
+    // Every change except a long list of additions on a first run, which is noise.
+    let show_added = report.counts.added <= 15;
+    for change in report.changes.iter().filter(|c| match c.action {
+        DocumentAction::Unchanged => false,
+        DocumentAction::Added => show_added,
+        _ => true,
+    }) {
+        let action = serde_json::to_value(change.action).unwrap_or_default();
+        println!(
+            "  {:<9} {}  ({})",
+            action.as_str().unwrap_or(""),
+            change.title.as_deref().unwrap_or(&change.doc_id),
+            display_source(&change.source)
+        );
+    }
+    for skipped in &report.skipped {
+        let at = skipped
+            .lines
+            .map(|l| format!(":{}-{}", l.start, l.end))
+            .unwrap_or_default();
+        println!(
+            "  skipped   {}{}: {}",
+            display_source(&skipped.source),
+            at,
+            skipped.reason
+        );
+    }
+}
+
+fn print_matches(response: &MatchResponse) {
+    if response.stories.is_empty() {
+        println!(
+            "No stories stored for user '{}' yet: run `starcoach ingest PATH` first.",
+            response.user
+        );
+        return;
+    }
+    println!("Stories for: {}\n", response.question);
+    for story in &response.stories {
+        println!(
+            "{:>2}. {}  (score {:.3})",
+            story.rank, story.title, story.score
+        );
+        let tags = if story.tags.is_empty() {
+            String::new()
+        } else {
+            format!("  [{}]", story.tags.join("] ["))
+        };
+        println!(
+            "    {}:{}-{}{}",
+            display_source(&story.source),
+            story.lines.start,
+            story.lines.end,
+            tags
+        );
+        let passage = &story.best_passage;
+        println!(
+            "    best passage ({}, lines {}-{}): {}\n",
+            passage.section.as_str(),
+            passage.lines.start,
+            passage.lines.end,
+            excerpt(&passage.text, 300)
+        );
+    }
+    if !response.related_notes.is_empty() {
+        println!("Related notes (context, not stories):");
+        for note in &response.related_notes {
+            println!(
+                "  - {}  ({}:{}-{})",
+                note.title,
+                display_source(&note.source),
+                note.lines.start,
+                note.lines.end
+            );
+        }
+    }
+}
+
+fn excerpt(text: &str, max_chars: usize) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max_chars {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max_chars).collect::<String>())
+    }
+}

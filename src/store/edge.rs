@@ -1,0 +1,455 @@
+//! [`EdgeStore`]: the [`Store`] in-process, on embedded Qdrant (`qdrant-edge` 0.7.2).
+//!
+//! One shard directory holds every user's chunks. Each point has a named dense vector
+//! `dense` (cosine), a named sparse vector `bm25` (Qdrant's built-in BM25 over
+//! [`ChunkPoint::sparse_text`], IDF applied at query time) and its
+//! [`super::ChunkPayload`] as a JSON object. `user` is a tenant index and every filter starts with it. Dense
+//! search is exact over the user's points (see `request.rs` for why not HNSW).
+//!
+//! The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
+//! `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an
+//! update runs at the same time); searches run concurrently without it.
+//!
+//! Durability: writes reach disk on [`Store::flush`] (and when the store is dropped);
+//! qdrant-edge does not replay its WAL on load, so unflushed writes are lost in a crash.
+
+mod filter;
+mod payload;
+mod request;
+mod schema;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use async_trait::async_trait;
+use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
+use qdrant_edge::{
+    CountRequest, EdgeConfig, EdgeShard, Filter, OperationError, PayloadOps, PointId,
+    PointInsertOperations, PointOperations, PointStructPersisted, ScrollRequest, SetPayloadOp,
+    UpdateOperation, VectorPersisted, VectorStructPersisted, WithPayloadInterface, WithVector,
+};
+
+pub use schema::EdgeOptions;
+
+use self::payload::{DocFields, DOC_LINES, LINES};
+use self::schema::{DENSE, SPARSE};
+use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
+use crate::corpus::LineSpan;
+
+/// Points written per shard update: bounds the time one update holds segment locks.
+const UPSERT_BATCH: usize = 256;
+/// Points read per scroll page when listing documents.
+const SCROLL_PAGE: usize = 1_000;
+
+/// A [`Store`] in a local directory, embedded in this process.
+///
+/// Cheap to share behind an `Arc`; dropping the last handle flushes and releases the
+/// directory lock.
+pub struct EdgeStore {
+    inner: Arc<Inner>,
+}
+
+/// Shard-wide counts (all users together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EdgeStats {
+    /// Segments on disk; `optimize` merges small ones.
+    pub segments: usize,
+    /// Points (chunks) of all users, approximate.
+    pub points: usize,
+    /// Vectors held in an index (HNSW for dense, inverted index for BM25); zero for
+    /// dense data until `optimize` has indexed a segment above the threshold.
+    pub indexed_vectors: usize,
+}
+
+/// The shard and what every operation needs beside it; shared with blocking tasks.
+struct Inner {
+    shard: EdgeShard,
+    /// Serialises updates, flush and optimize.
+    writer: Mutex<()>,
+    bm25: EdgeBm25,
+    dense_dim: usize,
+    path: PathBuf,
+}
+
+impl fmt::Debug for EdgeStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EdgeStore")
+            .field("path", &self.inner.path)
+            .field("dense_dim", &self.inner.dense_dim)
+            .finish()
+    }
+}
+
+impl EdgeStore {
+    /// Open the store in `dir`, creating the directory and an empty store if needed.
+    ///
+    /// Fails with [`StoreError::DimensionMismatch`] when the store holds vectors of
+    /// another dimension, and with [`StoreError::Locked`] when the directory is open
+    /// elsewhere (in this or another process). Blocking: does file I/O.
+    pub fn open(dir: &Path, dense_dim: usize) -> Result<Self, StoreError> {
+        Self::open_with(dir, dense_dim, &EdgeOptions::default())
+    }
+
+    /// [`EdgeStore::open`] with tuning that applies if the store is created now.
+    #[tracing::instrument(skip_all, fields(path = %dir.display(), dense_dim))]
+    pub fn open_with(
+        dir: &Path,
+        dense_dim: usize,
+        options: &EdgeOptions,
+    ) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(|e| open_error(dir, e))?;
+        let new_config = match saved_config(dir)? {
+            Some(saved) => check_dim(dir, &saved, dense_dim).map(|()| None)?,
+            None => Some(schema::new_config(dense_dim, options)),
+        };
+        let created = new_config.is_some();
+        let shard = EdgeShard::load(dir, new_config).map_err(|e| load_error(dir, e))?;
+        check_dim(dir, &shard.config(), dense_dim)?;
+        for operation in schema::index_operations() {
+            shard.update(operation).map_err(|e| open_error(dir, e))?;
+        }
+        let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(dir, e))?;
+        tracing::info!(created, "opened embedded store");
+        let inner = Inner {
+            shard,
+            writer: Mutex::new(()),
+            bm25,
+            dense_dim,
+            path: dir.to_owned(),
+        };
+        Ok(Self {
+            inner: Arc::new(inner),
+        })
+    }
+
+    /// The store's directory.
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    /// Segment and point counts over all users, for status pages and tests.
+    #[tracing::instrument(skip_all)]
+    pub async fn stats(&self) -> Result<EdgeStats, StoreError> {
+        self.run(|inner| Ok(inner.stats())).await
+    }
+
+    /// Run `op` on the blocking pool, inside the caller's tracing span.
+    async fn run<T, F>(&self, op: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Inner) -> Result<T, StoreError> + Send + 'static,
+    {
+        let inner = Arc::clone(&self.inner);
+        let span = tracing::Span::current();
+        tokio::task::spawn_blocking(move || span.in_scope(|| op(&inner)))
+            .await
+            .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl Store for EdgeStore {
+    #[tracing::instrument(skip_all, fields(points = points.len()))]
+    async fn upsert(&self, points: Vec<ChunkPoint>) -> Result<(), StoreError> {
+        self.run(move |inner| inner.upsert(points)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, docs = doc_ids.len()))]
+    async fn delete_documents(&self, user: &str, doc_ids: &[String]) -> Result<(), StoreError> {
+        if doc_ids.is_empty() {
+            return Ok(());
+        }
+        let filter = filter::documents(user, doc_ids);
+        self.run(move |inner| inner.update_one(delete_by(filter), "delete documents"))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, doc_id = %doc_id))]
+    async fn set_document_lines(
+        &self,
+        user: &str,
+        doc_id: &str,
+        doc_lines: LineSpan,
+        chunk_lines: &[LineSpan],
+    ) -> Result<(), StoreError> {
+        let updates = line_updates(user, doc_id, doc_lines, chunk_lines)?;
+        self.run(move |inner| inner.update_all(updates, "set document lines"))
+            .await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user))]
+    async fn documents(&self, user: &str) -> Result<Vec<StoredDocument>, StoreError> {
+        let filter = filter::user(user);
+        self.run(move |inner| inner.documents(filter)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, mode = ?query.mode, limit = query.limit))]
+    async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {
+        let (user, query) = (user.to_owned(), query.clone());
+        self.run(move |inner| inner.search(&user, &query)).await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user))]
+    async fn count(&self, user: &str) -> Result<usize, StoreError> {
+        let filter = filter::user(user);
+        self.run(move |inner| inner.count(filter)).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn flush(&self) -> Result<(), StoreError> {
+        self.run(Inner::flush).await
+    }
+
+    #[tracing::instrument(skip_all)]
+    async fn optimize(&self) -> Result<(), StoreError> {
+        self.run(Inner::optimize).await
+    }
+}
+
+impl Inner {
+    /// Take the writer lock. A panic in an earlier writer leaves nothing to repair in
+    /// the `()` it guards, so a poisoned lock is used as is.
+    fn lock_writer(&self) -> MutexGuard<'_, ()> {
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn upsert(&self, points: Vec<ChunkPoint>) -> Result<(), StoreError> {
+        let mut points = points
+            .into_iter()
+            .map(|p| self.to_point(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let _writer = self.lock_writer();
+        while !points.is_empty() {
+            let batch: Vec<_> = points.drain(..points.len().min(UPSERT_BATCH)).collect();
+            let operation = PointOperations::UpsertPoints(PointInsertOperations::PointsList(batch));
+            self.update(UpdateOperation::PointOperation(operation), "upsert")?;
+        }
+        Ok(())
+    }
+
+    /// A chunk as a Qdrant point: dense vector, BM25 document vector, payload.
+    fn to_point(&self, point: ChunkPoint) -> Result<PointStructPersisted, StoreError> {
+        self.check_dense(&point.dense)?;
+        let sparse = self.bm25.embed_document(&point.sparse_text);
+        let vectors = HashMap::from([
+            (DENSE.to_owned(), VectorPersisted::Dense(point.dense)),
+            (SPARSE.to_owned(), VectorPersisted::Sparse(sparse)),
+        ]);
+        Ok(PointStructPersisted {
+            id: PointId::Uuid(point.id),
+            vector: VectorStructPersisted::Named(vectors),
+            payload: Some(payload::to_payload(&point.payload)?),
+        })
+    }
+
+    fn check_dense(&self, vector: &[f32]) -> Result<(), StoreError> {
+        if vector.len() == self.dense_dim {
+            return Ok(());
+        }
+        Err(StoreError::DimensionMismatch {
+            stored: self.dense_dim,
+            expected: vector.len(),
+        })
+    }
+
+    fn update_one(&self, operation: UpdateOperation, what: &str) -> Result<(), StoreError> {
+        let _writer = self.lock_writer();
+        self.update(operation, what)
+    }
+
+    fn update_all(&self, operations: Vec<UpdateOperation>, what: &str) -> Result<(), StoreError> {
+        let _writer = self.lock_writer();
+        operations
+            .into_iter()
+            .try_for_each(|operation| self.update(operation, what))
+    }
+
+    /// One shard update; the caller holds the writer lock.
+    fn update(&self, operation: UpdateOperation, what: &str) -> Result<(), StoreError> {
+        self.shard.update(operation).map_err(|e| backend(what, e))
+    }
+
+    fn documents(&self, filter: Filter) -> Result<Vec<StoredDocument>, StoreError> {
+        let mut docs = BTreeMap::new();
+        let mut offset = None;
+        loop {
+            let request = ScrollRequest {
+                offset,
+                limit: Some(SCROLL_PAGE),
+                filter: Some(filter.clone()),
+                with_payload: Some(WithPayloadInterface::Fields(DocFields::keys())),
+                with_vector: WithVector::Bool(false),
+                order_by: None,
+            };
+            let (records, next) = self
+                .shard
+                .scroll(request)
+                .map_err(|e| backend("list documents", e))?;
+            for record in records {
+                add_chunk(&mut docs, DocFields::from_payload(record.payload)?);
+            }
+            match next {
+                Some(next) => offset = Some(next),
+                None => break,
+            }
+        }
+        Ok(docs.into_values().collect())
+    }
+
+    fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {
+        if query.mode != SearchMode::Bm25 {
+            self.check_dense(&query.dense)?;
+        }
+        let sparse = match query.mode {
+            SearchMode::Dense => Default::default(),
+            SearchMode::Bm25 | SearchMode::Hybrid => self.bm25.embed_query(&query.text),
+        };
+        let filter = filter::search(user, query.kind);
+        let request = match request::build(query, sparse, filter) {
+            Some(request) if query.limit > 0 => request,
+            _ => return Ok(Vec::new()),
+        };
+        let points = self
+            .shard
+            .query(request)
+            .map_err(|e| backend("search", e))?;
+        let hits = points
+            .into_iter()
+            .take(query.limit)
+            .map(|p| {
+                let payload = payload::from_payload(p.payload)?;
+                Ok(ChunkHit {
+                    score: p.score,
+                    payload,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        tracing::debug!(hits = hits.len(), "searched");
+        Ok(hits)
+    }
+
+    fn count(&self, filter: Filter) -> Result<usize, StoreError> {
+        let request = CountRequest {
+            filter: Some(filter),
+            exact: true,
+        };
+        self.shard.count(request).map_err(|e| backend("count", e))
+    }
+
+    fn stats(&self) -> EdgeStats {
+        let info = self.shard.info();
+        EdgeStats {
+            segments: info.segments_count,
+            points: info.points_count,
+            indexed_vectors: info.indexed_vectors_count,
+        }
+    }
+
+    fn flush(&self) -> Result<(), StoreError> {
+        let _writer = self.lock_writer();
+        self.shard.flush();
+        Ok(())
+    }
+
+    fn optimize(&self) -> Result<(), StoreError> {
+        let _writer = self.lock_writer();
+        let changed = self.shard.optimize().map_err(|e| backend("optimize", e))?;
+        tracing::info!(changed, "optimized");
+        Ok(())
+    }
+}
+
+/// Fold one chunk's fields into the per-document summary.
+fn add_chunk(docs: &mut BTreeMap<String, StoredDocument>, chunk: DocFields) {
+    let doc = docs
+        .entry(chunk.doc_id.clone())
+        .or_insert_with(|| StoredDocument {
+            doc_id: chunk.doc_id,
+            source: chunk.source,
+            content_hashes: Vec::new(),
+            doc_lines: chunk.doc_lines,
+            chunks_present: 0,
+            chunks_expected: 0,
+        });
+    doc.chunks_present += 1;
+    doc.chunks_expected = doc.chunks_expected.max(chunk.chunk_count);
+    if let Err(at) = doc.content_hashes.binary_search(&chunk.content_hash) {
+        doc.content_hashes.insert(at, chunk.content_hash);
+    }
+}
+
+/// Payload updates for new line numbers: the document's span on all its chunks, then
+/// each chunk's own span, each selected by filter.
+fn line_updates(
+    user: &str,
+    doc_id: &str,
+    doc_lines: LineSpan,
+    chunk_lines: &[LineSpan],
+) -> Result<Vec<UpdateOperation>, StoreError> {
+    let mut updates = vec![set_payload(
+        payload::lines_payload(DOC_LINES, doc_lines)?,
+        filter::document(user, doc_id),
+    )];
+    for (index, lines) in chunk_lines.iter().enumerate() {
+        updates.push(set_payload(
+            payload::lines_payload(LINES, *lines)?,
+            filter::chunk(user, doc_id, index),
+        ));
+    }
+    Ok(updates)
+}
+
+fn set_payload(payload: qdrant_edge::Payload, filter: Filter) -> UpdateOperation {
+    UpdateOperation::PayloadOperation(PayloadOps::SetPayload(SetPayloadOp {
+        payload,
+        points: None,
+        filter: Some(filter),
+        key: None,
+    }))
+}
+
+fn delete_by(filter: Filter) -> UpdateOperation {
+    UpdateOperation::PointOperation(PointOperations::DeletePointsByFilter(filter))
+}
+
+/// The configuration saved in `dir` by an earlier open, if any.
+fn saved_config(dir: &Path) -> Result<Option<EdgeConfig>, StoreError> {
+    EdgeConfig::load(dir)
+        .transpose()
+        .map_err(|e| open_error(dir, e))
+}
+
+fn check_dim(dir: &Path, config: &EdgeConfig, expected: usize) -> Result<(), StoreError> {
+    match schema::dense_dim(config) {
+        Some(stored) if stored == expected => Ok(()),
+        Some(stored) => Err(StoreError::DimensionMismatch { stored, expected }),
+        None => Err(open_error(
+            dir,
+            format!("it has no dense vector named {DENSE:?}; was it written by starcoach?"),
+        )),
+    }
+}
+
+/// A failed load: a held WAL lock means another open store owns the directory.
+fn load_error(dir: &Path, error: OperationError) -> StoreError {
+    let reason = error.to_string();
+    if reason.contains("WouldBlock") {
+        return StoreError::Locked {
+            path: dir.display().to_string(),
+        };
+    }
+    open_error(dir, reason)
+}
+
+fn open_error(dir: &Path, reason: impl fmt::Display) -> StoreError {
+    StoreError::Open {
+        path: dir.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
+fn backend(what: &str, error: impl fmt::Display) -> StoreError {
+    StoreError::Backend(format!("{what}: {error}"))
+}

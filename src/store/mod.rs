@@ -1,0 +1,131 @@
+//! Where embedded chunks live: the [`Store`] trait and its Qdrant backends.
+//!
+//! Every point belongs to exactly one user; every read and write takes the user and
+//! filters on it, so one user's stories are never visible to another.
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::corpus::{DocumentKind, LineSpan, SectionKind};
+
+mod edge;
+pub use edge::{EdgeOptions, EdgeStats, EdgeStore};
+
+/// Errors from a store backend.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store at {path} is in use by another starcoach process (is `starcoach serve` running?)")]
+    Locked { path: String },
+    #[error("could not open the store at {path}: {reason}")]
+    Open { path: String, reason: String },
+    #[error("the store holds {stored}-dimensional vectors but the embedder produces {expected}: ingest into a new store directory")]
+    DimensionMismatch { stored: usize, expected: usize },
+    #[error("store operation failed: {0}")]
+    Backend(String),
+}
+
+/// Everything stored with a chunk besides its vectors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChunkPayload {
+    pub user: String,
+    pub doc_id: String,
+    pub content_hash: String,
+    pub kind: DocumentKind,
+    pub section: SectionKind,
+    pub source: String,
+    pub title: String,
+    pub tags: Vec<String>,
+    /// Lines of the whole document in its source file.
+    pub doc_lines: LineSpan,
+    /// Lines of this chunk in its source file.
+    pub lines: LineSpan,
+    pub chunk_index: usize,
+    pub chunk_count: usize,
+    /// The chunk's text as shown to the user (without the title prefix used for embedding).
+    pub text: String,
+}
+
+/// A chunk ready to be written: id, dense vector, text for BM25 and payload.
+#[derive(Debug, Clone)]
+pub struct ChunkPoint {
+    pub id: uuid::Uuid,
+    pub dense: Vec<f32>,
+    /// Text the BM25 sparse vector is computed from.
+    pub sparse_text: String,
+    pub payload: ChunkPayload,
+}
+
+/// What the store knows about one stored document, aggregated over its chunks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredDocument {
+    pub doc_id: String,
+    pub source: String,
+    /// Distinct content hashes seen on the document's chunks (one when complete).
+    pub content_hashes: Vec<String>,
+    pub doc_lines: LineSpan,
+    /// Chunks present in the store.
+    pub chunks_present: usize,
+    /// Chunks the document was written with (from the payload).
+    pub chunks_expected: usize,
+}
+
+impl StoredDocument {
+    /// True when every chunk of one version is present: an interrupted write is not.
+    pub fn is_complete(&self) -> bool {
+        self.content_hashes.len() == 1 && self.chunks_present == self.chunks_expected
+    }
+}
+
+/// How to rank chunks for a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SearchMode {
+    Dense,
+    Bm25,
+    /// Dense and BM25 prefetches fused with reciprocal rank fusion inside Qdrant.
+    Hybrid,
+}
+
+/// A chunk search for one user.
+#[derive(Debug, Clone)]
+pub struct SearchQuery {
+    pub dense: Vec<f32>,
+    pub text: String,
+    pub mode: SearchMode,
+    pub kind: Option<DocumentKind>,
+    pub limit: usize,
+}
+
+/// One chunk returned by a search, best first.
+#[derive(Debug, Clone)]
+pub struct ChunkHit {
+    pub score: f32,
+    pub payload: ChunkPayload,
+}
+
+/// A vector store holding users' chunks.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Write chunks (insert or overwrite by id). Durable only after [`Store::flush`].
+    async fn upsert(&self, points: Vec<ChunkPoint>) -> Result<(), StoreError>;
+    /// Remove every chunk of the given documents of `user`.
+    async fn delete_documents(&self, user: &str, doc_ids: &[String]) -> Result<(), StoreError>;
+    /// Update the line numbers of a document whose content did not change.
+    async fn set_document_lines(
+        &self,
+        user: &str,
+        doc_id: &str,
+        doc_lines: LineSpan,
+        chunk_lines: &[LineSpan],
+    ) -> Result<(), StoreError>;
+    /// Every document `user` has stored, with its hashes and chunk counts.
+    async fn documents(&self, user: &str) -> Result<Vec<StoredDocument>, StoreError>;
+    /// Ranked chunks of `user` for a query.
+    async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError>;
+    /// Number of chunks stored for `user`.
+    async fn count(&self, user: &str) -> Result<usize, StoreError>;
+    /// Make all writes so far durable.
+    async fn flush(&self) -> Result<(), StoreError>;
+    /// Build indexes after bulk loads (may be a no-op for small collections).
+    async fn optimize(&self) -> Result<(), StoreError>;
+}

@@ -1,0 +1,115 @@
+//! The `starcoach` binary as a user runs it: ingest, match --json, clear errors.
+
+mod common;
+
+use std::process::Command;
+
+fn starcoach(store: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_starcoach"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--store")
+        .arg(store)
+        .env("STARCOACH__EMBEDDING__MODEL_DIR", common::model_dir());
+    cmd
+}
+
+#[test]
+fn ingest_and_match_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let out = starcoach(&store)
+        .args(["ingest", "corpus", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["counts"]["added"].as_u64().unwrap() > 10);
+    assert!(report["chunks_embedded"].as_u64().unwrap() > 10);
+
+    let out = starcoach(&store)
+        .args([
+            "match",
+            "Tell me about a time you mentored someone",
+            "--top",
+            "2",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let response: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(response["stories"].as_array().unwrap().len(), 2);
+
+    let out = starcoach(&store)
+        .args(["match", "Tell me about a time you mentored someone"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains(" 1. ") && text.contains("best passage"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_input_exits_non_zero_with_a_message() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let out = starcoach(&store)
+        .args(["match", "q", "--top", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--top"));
+
+    let out = starcoach(&store).args(["match", "  "]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    let out = starcoach(&store)
+        .args(["ingest", "no/such/dir"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no/such/dir"));
+}
+
+#[test]
+fn a_second_process_gets_a_clear_lock_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let _open = common::coach(&store);
+    let out = starcoach(&store)
+        .args(["match", "any question"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("in use by another starcoach process"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn a_missing_model_names_the_command_that_fixes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = starcoach(&tmp.path().join("store"))
+        .env(
+            "STARCOACH__EMBEDDING__MODEL_DIR",
+            tmp.path().join("no-model"),
+        )
+        .args(["match", "any question"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("scripts/setup-model.sh"));
+}

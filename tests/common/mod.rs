@@ -1,0 +1,66 @@
+//! Shared test setup: the real embedding model (loaded once per test binary) and
+//! real embedded Qdrant stores in temporary directories.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
+
+use starcoach::app::Coach;
+use starcoach::config::Settings;
+use starcoach::embed::{Embedder, LocalEmbedder};
+use starcoach::store::EdgeStore;
+
+/// The real all-MiniLM-L6-v2, loaded once (run `bash scripts/setup-model.sh` first).
+pub fn embedder() -> Arc<LocalEmbedder> {
+    static MODEL: OnceLock<Arc<LocalEmbedder>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let dir = model_dir();
+            Arc::new(LocalEmbedder::load(&dir, 32).unwrap_or_else(|e| panic!("{e}")))
+        })
+        .clone()
+}
+
+pub fn model_dir() -> PathBuf {
+    std::env::var_os("STARCOACH__EMBEDDING__MODEL_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(starcoach::embed::default_model_dir)
+}
+
+/// `../shared/samples` beside the repository (CI has it there too).
+pub fn samples_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/samples")
+}
+
+pub fn corpus_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
+}
+
+/// Test settings: defaults with the store in `store_dir`.
+pub fn settings(store_dir: &Path) -> Settings {
+    let mut settings = Settings::default();
+    settings.store.path = store_dir.to_path_buf();
+    settings.embedding.model_dir = model_dir();
+    settings
+}
+
+/// A coach over a fresh embedded store in `store_dir` with the shared model.
+pub fn coach(store_dir: &Path) -> Coach {
+    let embedder: Arc<dyn Embedder> = embedder();
+    let store = EdgeStore::open(store_dir, embedder.dimension()).expect("open edge store");
+    Coach::from_parts(settings(store_dir), Arc::new(store), embedder)
+}
+
+/// Copy the sample files into a fresh directory the test may edit.
+pub fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! The HTTP API over a real server on port 0 (spawn_app style), real model and store.
+
+mod common;
+
+use std::net::SocketAddr;
+
+use serde_json::{json, Value};
+use starcoach::ingest::NoProgress;
+
+struct TestApp {
+    addr: SocketAddr,
+    client: reqwest::Client,
+    _tmp: tempfile::TempDir,
+}
+
+impl TestApp {
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    async fn post_match(&self, body: Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/stories/match"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+async fn spawn_app() -> TestApp {
+    let tmp = tempfile::tempdir().unwrap();
+    let coach = common::coach(&tmp.path().join("store"));
+    coach
+        .ingestor
+        .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
+        .await
+        .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(starcoach::http::serve_on(coach, listener));
+    TestApp {
+        addr,
+        client: reqwest::Client::new(),
+        _tmp: tmp,
+    }
+}
+
+async fn assert_problem(response: reqwest::Response, status: u16, field: &str) {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(content_type, "application/problem+json");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status);
+    assert_eq!(body["field"], field, "{body}");
+    assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()));
+}
+
+#[tokio::test]
+async fn health_and_match_and_every_bad_input() {
+    let app = spawn_app().await;
+
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(health.headers().contains_key("x-request-id"));
+
+    // A good request: same shape as the CLI's --json.
+    let response = app
+        .post_match(
+            json!({"question": "Tell me about a time you disagreed with your manager", "top_k": 3}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    let stories = body["stories"].as_array().unwrap();
+    assert_eq!(stories.len(), 3);
+    assert_eq!(stories[0]["rank"], 1);
+    for key in [
+        "doc_id",
+        "title",
+        "source",
+        "lines",
+        "score",
+        "best_passage",
+    ] {
+        assert!(stories[0].get(key).is_some(), "missing {key}");
+    }
+    let scores: Vec<f64> = stories
+        .iter()
+        .map(|s| s["score"].as_f64().unwrap())
+        .collect();
+    assert!(
+        scores.windows(2).all(|w| w[0] >= w[1]),
+        "ranked by score: {scores:?}"
+    );
+
+    // Default top_k.
+    let response = app
+        .post_match(json!({"question": "a conflict with a peer"}))
+        .await;
+    assert_eq!(response.status(), 200);
+
+    assert_problem(
+        app.post_match(json!({"question": "   ", "top_k": 3})).await,
+        422,
+        "question",
+    )
+    .await;
+    assert_problem(
+        app.post_match(json!({"question": "x".repeat(2001)})).await,
+        422,
+        "question",
+    )
+    .await;
+    assert_problem(
+        app.post_match(json!({"question": "q", "top_k": 0})).await,
+        422,
+        "top_k",
+    )
+    .await;
+    assert_problem(
+        app.post_match(json!({"question": "q", "top_k": 21})).await,
+        422,
+        "top_k",
+    )
+    .await;
+    assert_problem(
+        app.post_match(json!({"question": "q", "top_k": -1})).await,
+        422,
+        "top_k",
+    )
+    .await;
+    assert_problem(
+        app.post_match(json!({"question": 7})).await,
+        422,
+        "question",
+    )
+    .await;
+    assert_problem(app.post_match(json!({"top_k": 3})).await, 422, "question").await;
+    assert_problem(
+        app.post_match(json!({"question": "q", "topk": 3})).await,
+        422,
+        "topk",
+    )
+    .await;
+
+    let malformed = app
+        .client
+        .post(app.url("/v1/stories/match"))
+        .header("content-type", "application/json")
+        .body("{\"question\": ")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(malformed, 400, "body").await;
+
+    let not_json = app
+        .client
+        .post(app.url("/v1/stories/match"))
+        .header("content-type", "text/plain")
+        .body("question=hi")
+        .send()
+        .await
+        .unwrap();
+    assert_problem(not_json, 415, "body").await;
+
+    let oversized = app
+        .client
+        .post(app.url("/v1/stories/match"))
+        .header("content-type", "application/json")
+        .body(format!("{{\"question\": \"{}\"}}", "a".repeat(200_000)))
+        .send()
+        .await
+        .unwrap();
+    assert_problem(oversized, 413, "body").await;
+
+    let unknown = app.client.get(app.url("/v1/nope")).send().await.unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(
+        unknown.headers()["content-type"],
+        "application/problem+json"
+    );
+}

@@ -3,13 +3,22 @@
 # ~500 realistic sentences (20-60 words), on this machine, one after the other.
 # Needs `bash scripts/setup-model.sh`; the Python side uses the venv that
 # scripts/reference_vectors.py sets up. Prints one line per side; asserts nothing.
-#   N=500 BATCH=32 bash scripts/bench-embed.sh
+#   N=500 BATCH=32 PROFILE=release bash scripts/bench-embed.sh
+# PROFILE=release (default) builds the test in release mode (the first build takes a
+# while); PROFILE=dev uses the dev profile, whose dependencies keep debug assertions and
+# overflow checks, which makes gemm several times slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CACHE="${STARCOACH_CACHE:-$HOME/.cache/starcoach}"
 N="${N:-500}"
 BATCH="${BATCH:-32}"
+PROFILE="${PROFILE:-release}"
+case "$PROFILE" in
+    release) CARGO_PROFILE_ARGS=(--release) ;;
+    dev) CARGO_PROFILE_ARGS=() ;;
+    *) echo "PROFILE must be release or dev" >&2; exit 2 ;;
+esac
 SENTENCES="$CACHE/bench_sentences.json"
 mkdir -p "$CACHE"
 
@@ -63,5 +72,5 @@ PY
 
 python3 scripts/reference_vectors.py --bench "$SENTENCES" --batch-size "$BATCH" 2>/dev/null
 STARCOACH_BENCH_SENTENCES="$SENTENCES" STARCOACH_BENCH_BATCH="$BATCH" \
-    cargo test --quiet --test embedding_reference -- --ignored --nocapture throughput 2>&1 \
-    | grep -E "sentences/s|SKIPPED|panicked|error" || true
+    cargo test --quiet "${CARGO_PROFILE_ARGS[@]}" --test embedding_reference -- --ignored --nocapture throughput 2>&1 \
+    | grep -E "sentences/s|SKIPPED|panicked|error" | sed "s/\$/ [$PROFILE profile]/" || true

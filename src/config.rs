@@ -23,11 +23,29 @@ pub struct Settings {
     pub ingest: IngestSettings,
     pub retrieval: RetrievalSettings,
     pub server: ServerSettings,
+    /// Optional (older configs have no `[llm]`): no LLM means the deterministic critique.
+    #[serde(default)]
+    pub llm: LlmSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct StoreSettings {
+    /// Directory of the embedded store (used when `qdrant_url` is empty).
     pub path: PathBuf,
+    /// gRPC URL of a Qdrant server, e.g. `http://localhost:6334`. Empty: the embedded
+    /// store at `path`. `QDRANT_URL` sets it too.
+    #[serde(default)]
+    pub qdrant_url: String,
+    /// API key of the Qdrant server (`QDRANT_API_KEY`). Never serialized or logged.
+    #[serde(default, skip_serializing)]
+    pub qdrant_api_key: crate::llm::ApiKey,
+    /// Collection on the Qdrant server (created on first use).
+    #[serde(default = "default_collection")]
+    pub collection: String,
+}
+
+fn default_collection() -> String {
+    "starcoach".into()
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -48,6 +66,15 @@ pub struct RetrievalSettings {
     pub max_top_k: usize,
     pub max_question_chars: usize,
     pub candidate_chunks: usize,
+    /// Competency list (TOML); empty: the built-in `config/competencies.toml`.
+    #[serde(default)]
+    pub competencies_file: PathBuf,
+    /// Hybrid ranking weights (see [`crate::retrieve::RankingSettings`]).
+    #[serde(default)]
+    pub ranking: crate::retrieve::RankingSettings,
+    /// Fit-level thresholds (see [`crate::retrieve::FitSettings`]).
+    #[serde(default)]
+    pub fit: crate::retrieve::FitSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -57,12 +84,46 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
 }
 
+/// The OpenAI-compatible chat endpoint behind the critique (see [`crate::llm`]).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct LlmSettings {
+    /// Up to and including `/v1`, e.g. `http://127.0.0.1:8080/v1`. Empty: no LLM.
+    pub base_url: String,
+    pub model: String,
+    /// Never serialized or logged; set it with `STARCOACH__LLM__API_KEY`.
+    #[serde(skip_serializing)]
+    pub api_key: crate::llm::ApiKey,
+    pub timeout_secs: u64,
+    /// A streamed answer that sends nothing for this long is abandoned.
+    pub stream_idle_secs: u64,
+    pub max_tokens: u32,
+    pub temperature: f32,
+}
+
+impl Default for LlmSettings {
+    fn default() -> Self {
+        LlmSettings {
+            base_url: String::new(),
+            model: "smollm2-135m".into(),
+            api_key: crate::llm::ApiKey::default(),
+            timeout_secs: 60,
+            stream_idle_secs: 15,
+            max_tokens: 1024,
+            temperature: 0.2,
+        }
+    }
+}
+
 impl Default for Settings {
     fn default() -> Self {
         Settings {
             default_user: "local".into(),
             store: StoreSettings {
                 path: PathBuf::from(".starcoach/store"),
+                qdrant_url: String::new(),
+                qdrant_api_key: Default::default(),
+                collection: default_collection(),
             },
             embedding: EmbeddingSettings {
                 model_dir: PathBuf::new(),
@@ -74,12 +135,16 @@ impl Default for Settings {
                 max_top_k: 20,
                 max_question_chars: 2000,
                 candidate_chunks: 60,
+                competencies_file: PathBuf::new(),
+                ranking: Default::default(),
+                fit: Default::default(),
             },
             server: ServerSettings {
                 addr: "127.0.0.1:8787".into(),
                 max_body_bytes: 64 * 1024,
                 request_timeout_secs: 30,
             },
+            llm: LlmSettings::default(),
         }
     }
 }
@@ -98,7 +163,23 @@ impl Settings {
         Figment::from(Serialized::defaults(Settings::default()))
             .merge(Toml::file(config_dir.join("default.toml")))
             .merge(Toml::file(config_dir.join("local.toml")))
+            .merge(Self::qdrant_env())
             .merge(Env::prefixed("STARCOACH__").split("__"))
+    }
+
+    /// The conventional `QDRANT_URL` and `QDRANT_API_KEY` as `store.qdrant_url` and
+    /// `store.qdrant_api_key` (`STARCOACH__STORE__*` still wins over them). Read as
+    /// plain strings: figment's `Env` would turn a key like `12345` into a number.
+    fn qdrant_env() -> Serialized<std::collections::BTreeMap<&'static str, String>> {
+        let vars = [
+            ("qdrant_url", "QDRANT_URL"),
+            ("qdrant_api_key", "QDRANT_API_KEY"),
+        ];
+        let store = vars
+            .into_iter()
+            .filter_map(|(key, var)| std::env::var(var).ok().map(|value| (key, value)))
+            .collect();
+        Serialized::default("store", store)
     }
 
     /// The model directory to load, resolving the empty default.
@@ -137,6 +218,29 @@ mod tests {
             let settings = Settings::load(jail.directory()).unwrap();
             assert_eq!(settings.default_user, "file");
             assert_eq!(settings.server.addr, "127.0.0.1:9");
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns figment::Error
+    fn qdrant_env_vars_select_the_server_store_and_the_key_stays_hidden() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("QDRANT_URL", "http://qdrant:6334");
+            jail.set_env("QDRANT_API_KEY", "s3cret-key");
+            let settings = Settings::load(jail.directory()).unwrap();
+            assert_eq!(settings.store.qdrant_url, "http://qdrant:6334");
+            assert_eq!(settings.store.qdrant_api_key.expose(), "s3cret-key");
+            assert_eq!(settings.store.collection, "starcoach");
+            assert!(!format!("{settings:?}").contains("s3cret-key"));
+
+            jail.set_env("QDRANT_API_KEY", "12345");
+            let settings = Settings::load(jail.directory()).unwrap();
+            assert_eq!(settings.store.qdrant_api_key.expose(), "12345");
+
+            jail.set_env("STARCOACH__STORE__QDRANT_URL", "http://other:6334");
+            let settings = Settings::load(jail.directory()).unwrap();
+            assert_eq!(settings.store.qdrant_url, "http://other:6334");
             Ok(())
         });
     }

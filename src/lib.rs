@@ -6,13 +6,17 @@
 //! (`src/main.rs`) and the HTTP API ([`http`]) call the same functions and return the
 //! same JSON.
 
+pub mod analysis;
 pub mod app;
 pub mod chunk;
 pub mod config;
 pub mod corpus;
+pub mod coverage;
 pub mod embed;
+pub mod eval;
 pub mod http;
 pub mod ingest;
+pub mod llm;
 pub mod retrieve;
 pub mod store;
 pub mod telemetry;

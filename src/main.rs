@@ -59,6 +59,29 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Show which competencies your stories cover, with their level, and the gaps.
+    Coverage {
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure retrieval on the labeled questions: hit@1, hit@3, MRR and gap detection
+    /// for dense-only, BM25-only and hybrid.
+    Eval {
+        #[arg(long)]
+        json: bool,
+        /// Which half of the labeled set to evaluate.
+        #[arg(long, value_enum, default_value = "all")]
+        split: starcoach::eval::SplitFilter,
+        /// The labeled question set.
+        #[arg(long, default_value = "tests/eval/questions.toml")]
+        labels: PathBuf,
+        /// Keep the evaluation store in this directory (reused, so the next run embeds
+        /// nothing) instead of a temporary one.
+        #[arg(long)]
+        eval_store: Option<PathBuf>,
+    },
     /// Serve the HTTP API.
     Serve {
         /// Address to bind (overrides server.addr).
@@ -133,9 +156,43 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Coverage { user, json } => {
+            let user = user.unwrap_or_else(|| settings.default_user.clone());
+            let coach = Coach::open(settings).await?;
+            let report = starcoach::coverage::coverage(&coach.retriever, &user).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print_coverage(&report);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Eval {
+            json,
+            split,
+            labels,
+            eval_store,
+        } => {
+            let labels = starcoach::eval::LabelSet::load(&labels)?;
+            let report =
+                starcoach::eval::run_with_settings(settings, &labels, split, eval_store).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", starcoach::eval::render(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Serve { addr } => {
             let addr = addr.unwrap_or_else(|| settings.server.addr.clone());
             let coach = Coach::open(settings).await?;
+            let (warm, user) = (coach.retriever.clone(), coach.settings.default_user.clone());
+            tokio::spawn(async move {
+                // Competency and sentence vectors ready before the first question.
+                if let Err(e) = warm.warm(&user).await {
+                    tracing::warn!(error = %e, "could not warm the retrieval caches");
+                }
+            });
             starcoach::http::serve(coach, &addr).await?;
             Ok(ExitCode::SUCCESS)
         }
@@ -249,11 +306,26 @@ fn print_matches(response: &MatchResponse) {
         );
         return;
     }
-    println!("Stories for: {}\n", response.question);
+    println!("Stories for: {}", response.question);
+    if !response.competencies.is_empty() {
+        let names: Vec<&str> = response
+            .competencies
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        println!("Asks about: {}", names.join(", "));
+    }
+    if let Some(gap) = &response.gap {
+        println!("GAP: {}", gap.message);
+    }
+    println!();
     for story in &response.stories {
         println!(
-            "{:>2}. {}  (score {:.3})",
-            story.rank, story.title, story.score
+            "{:>2}. {}  [{}, fit {:.2}]",
+            story.rank,
+            story.title,
+            story.fit.as_str(),
+            story.fit_score
         );
         let tags = if story.tags.is_empty() {
             String::new()
@@ -269,12 +341,22 @@ fn print_matches(response: &MatchResponse) {
         );
         let passage = &story.best_passage;
         println!(
-            "    best passage ({}, lines {}-{}): {}\n",
+            "    best passage ({}, lines {}-{}): {}",
             passage.section.as_str(),
             passage.lines.start,
             passage.lines.end,
             excerpt(&passage.text, 300)
         );
+        for evidence in &story.evidence {
+            println!("    evidence: \"{}\"", excerpt(&evidence.text, 200));
+        }
+        for stress in &story.stress {
+            println!("    stress:   {}", excerpt(stress, 200));
+        }
+        for avoid in &story.avoid {
+            println!("    avoid:    {}", excerpt(avoid, 200));
+        }
+        println!();
     }
     if !response.related_notes.is_empty() {
         println!("Related notes (context, not stories):");
@@ -287,6 +369,41 @@ fn print_matches(response: &MatchResponse) {
                 note.lines.end
             );
         }
+    }
+}
+
+fn print_coverage(report: &starcoach::coverage::CoverageReport) {
+    println!(
+        "Coverage for user '{}': {} stories, {} competencies, {} gaps\n",
+        report.user,
+        report.stories,
+        report.competencies.len(),
+        report.gaps.len()
+    );
+    for c in &report.competencies {
+        let level = c.level.map_or("GAP", |l| l.as_str());
+        let stories: Vec<String> = c
+            .stories
+            .iter()
+            .map(|s| {
+                format!(
+                    "{} ({}, {:.2})",
+                    excerpt(&s.title, 50),
+                    s.fit.as_str(),
+                    s.fit_score
+                )
+            })
+            .collect();
+        println!("  {:<32} {:<9} {}", c.name, level, stories.join("; "));
+    }
+    if !report.gaps.is_empty() {
+        let names: Vec<&str> = report
+            .competencies
+            .iter()
+            .filter(|c| c.gap)
+            .map(|c| c.name.as_str())
+            .collect();
+        println!("\nPrepare a story for: {}", names.join(", "));
     }
 }
 

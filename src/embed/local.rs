@@ -3,17 +3,23 @@
 //! Reproduces sentence-transformers' `all-MiniLM-L6-v2` pipeline: WordPiece tokenisation
 //! truncated to 256 tokens, BERT encoder, mean pooling over the attention mask, L2
 //! normalisation. The model files come from `scripts/setup-model.sh`.
+//!
+//! Speed: inputs are sorted by token count and cut into batches of `batch_size` texts of
+//! similar length; the batches run in parallel on rayon's global pool (each core runs its
+//! own batch; the large matrix products split across cores when one is idle). The encoder
+//! (`bert.rs`) packs a batch's tokens without padding. Inputs come back in input order.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
-use candle_core::{DType, Device, Tensor};
+use candle_core::{DType, Device};
 use candle_nn::VarBuilder;
-use candle_transformers::models::bert::{BertModel, Config};
-use tokenizers::{Encoding, Tokenizer, TruncationParams};
+use rayon::prelude::*;
+use tokenizers::{Tokenizer, TruncationParams};
 
+use super::bert::{BertConfig, BertEncoder};
 use super::{EmbedError, Embedder};
 
 /// Identifier stored alongside the vectors.
@@ -30,14 +36,14 @@ pub struct LocalEmbedder {
 }
 
 struct Inner {
-    model: BertModel,
-    /// Truncates to [`MAX_TOKENS`], no padding: batches are padded here, to their longest member.
+    model: BertEncoder,
+    /// Truncates to [`MAX_TOKENS`] and does not pad: the encoder packs a batch's tokens
+    /// and runs attention per sequence, so no padding is ever computed.
     tokenizer: Tokenizer,
     /// Same tokenizer without truncation, for [`LocalEmbedder::count_tokens`].
     counter: Tokenizer,
     dimension: usize,
     batch_size: usize,
-    device: Device,
 }
 
 impl std::fmt::Debug for LocalEmbedder {
@@ -74,19 +80,16 @@ impl LocalEmbedder {
         let config_path = model_dir.join("config.json");
         let config_text = std::fs::read_to_string(&config_path)
             .map_err(|e| load_err(config_path.clone(), e.to_string()))?;
-        let config: Config = serde_json::from_str(&config_text)
+        let config: BertConfig = serde_json::from_str(&config_text)
             .map_err(|e| load_err(config_path.clone(), e.to_string()))?;
-        let dimension = serde_json::from_str::<serde_json::Value>(&config_text)
-            .ok()
-            .and_then(|v| v.get("hidden_size")?.as_u64())
-            .ok_or_else(|| load_err(config_path.clone(), "no hidden_size".into()))?
-            as usize;
+        let dimension = config.hidden_size;
 
         let tokenizer_path = model_dir.join("tokenizer.json");
         let mut counter = Tokenizer::from_file(&tokenizer_path)
             .map_err(|e| load_err(tokenizer_path.clone(), e.to_string()))?;
         // tokenizer.json pins padding to a fixed 128 tokens and truncation to 128: drop
-        // both here; batches are padded to their longest member in `run_batch`.
+        // both, then truncate at 256 like sentence-transformers. No padding is needed
+        // (the encoder packs sequences), which also beats pad-to-longest.
         counter.with_padding(None);
         counter
             .with_truncation(None)
@@ -105,9 +108,9 @@ impl LocalEmbedder {
             .map_err(|e| load_err(weights_path.clone(), e.to_string()))?;
         let vb = VarBuilder::from_buffered_safetensors(weights, DType::F32, &device)
             .map_err(|e| load_err(weights_path.clone(), e.to_string()))?;
-        // The keys have no `bert.` prefix; BertModel::load tries both forms.
+        // The keys have no `bert.` prefix; the encoder accepts both forms.
         let model =
-            BertModel::load(vb, &config).map_err(|e| load_err(weights_path, e.to_string()))?;
+            BertEncoder::load(vb, &config).map_err(|e| load_err(weights_path, e.to_string()))?;
 
         tracing::debug!(
             dir = %model_dir.display(),
@@ -122,14 +125,14 @@ impl LocalEmbedder {
                 counter,
                 dimension,
                 batch_size: batch_size.max(1),
-                device,
             }),
         })
     }
 
-    /// Embed `texts` on the calling thread (blocking; CPU-heavy). One L2-normalised vector
-    /// per input, in input order. Texts longer than [`MAX_TOKENS`] tokens are truncated,
-    /// as sentence-transformers does.
+    /// Embed `texts`, blocking the calling thread while rayon's pool does the work (use
+    /// [`Embedder::embed`] from async code). One L2-normalised vector per input, in input
+    /// order; an empty input gives an empty output. Texts longer than [`MAX_TOKENS`]
+    /// tokens are truncated, as sentence-transformers does.
     pub fn embed_sync(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>, EmbedError> {
         self.inner.embed(texts)
     }
@@ -150,7 +153,7 @@ impl LocalEmbedder {
         MAX_TOKENS
     }
 
-    /// Texts embedded per forward pass.
+    /// Texts per forward pass (batches of similar-length texts run in parallel).
     pub fn batch_size(&self) -> usize {
         self.inner.batch_size
     }
@@ -166,65 +169,28 @@ impl Inner {
             .encode_batch_fast(texts.to_vec(), true)
             .map_err(|e| EmbedError::Inference(format!("tokenization failed: {e}")))?;
 
-        // Sort by length so that each batch is padded as little as possible; a stable
-        // sort keeps equal-length inputs in input order.
+        // Sort by length so that batches hold texts of similar length and cost.
         let mut order: Vec<usize> = (0..encodings.len()).collect();
         order.sort_by_key(|&i| encodings[i].len());
+        let batches: Vec<&[usize]> = order.chunks(self.batch_size).collect();
+
+        let results = batches
+            .par_iter()
+            .with_max_len(1)
+            .map(|batch| {
+                let seqs: Vec<&[u32]> = batch.iter().map(|&i| encodings[i].get_ids()).collect();
+                self.model.embed(&seqs)
+            })
+            .collect::<candle_core::Result<Vec<_>>>()
+            .map_err(|e| EmbedError::Inference(e.to_string()))?;
 
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); texts.len()];
-        for chunk in order.chunks(self.batch_size) {
-            let batch: Vec<&Encoding> = chunk.iter().map(|&i| &encodings[i]).collect();
-            let vectors = self
-                .run_batch(&batch)
-                .map_err(|e| EmbedError::Inference(e.to_string()))?;
-            for (&i, v) in chunk.iter().zip(vectors) {
+        for (batch, vectors) in batches.iter().zip(results) {
+            for (&i, v) in batch.iter().zip(vectors) {
                 out[i] = v;
             }
         }
         Ok(out)
-    }
-
-    /// Forward pass for one batch, padded to its longest member; returns pooled,
-    /// normalised vectors in batch order.
-    fn run_batch(&self, batch: &[&Encoding]) -> candle_core::Result<Vec<Vec<f32>>> {
-        let n = batch.len();
-        let max_len = batch.iter().map(|e| e.len()).max().unwrap_or(0).max(1);
-        let mut ids = vec![0u32; n * max_len];
-        let mut mask = vec![0u32; n * max_len];
-        for (row, enc) in batch.iter().enumerate() {
-            let base = row * max_len;
-            ids[base..base + enc.len()].copy_from_slice(enc.get_ids());
-            mask[base..base + enc.len()].copy_from_slice(enc.get_attention_mask());
-        }
-        let ids = Tensor::from_vec(ids, (n, max_len), &self.device)?;
-        let mask_t = Tensor::from_vec(mask.clone(), (n, max_len), &self.device)?;
-        let type_ids = ids.zeros_like()?;
-        let hidden = self.model.forward(&ids, &type_ids, Some(&mask_t))?;
-        let (_, seq, dim) = hidden.dims3()?;
-        let hidden: Vec<f32> = hidden.flatten_all()?.to_vec1()?;
-
-        // Mean over the tokens the mask keeps, then L2-normalise (sentence-transformers'
-        // Pooling(mean) + Normalize, with the same epsilons).
-        let mut vectors = Vec::with_capacity(n);
-        for row in 0..n {
-            let mut sum = vec![0f64; dim];
-            let mut count = 0f64;
-            for t in 0..seq {
-                if mask[row * max_len + t] == 0 {
-                    continue;
-                }
-                count += 1.0;
-                let h = &hidden[(row * seq + t) * dim..(row * seq + t + 1) * dim];
-                for (s, &x) in sum.iter_mut().zip(h) {
-                    *s += f64::from(x);
-                }
-            }
-            let count = count.max(1e-9);
-            let mean: Vec<f64> = sum.iter().map(|s| s / count).collect();
-            let norm = mean.iter().map(|x| x * x).sum::<f64>().sqrt().max(1e-12);
-            vectors.push(mean.iter().map(|x| (x / norm) as f32).collect());
-        }
-        Ok(vectors)
     }
 }
 

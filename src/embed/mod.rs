@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
+mod bert;
 mod local;
 pub use local::LocalEmbedder;
 

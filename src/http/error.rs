@@ -111,6 +111,7 @@ impl From<MatchError> for ApiError {
             },
             MatchError::Store(e) => e.into(),
             MatchError::Embed(e) => ApiError::Internal(e.to_string()),
+            MatchError::Config(e) => ApiError::Internal(e),
         }
     }
 }

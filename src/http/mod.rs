@@ -30,6 +30,7 @@ pub fn router(coach: Coach) -> Router {
     Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/v1/stories/match", post(routes::match_stories))
+        .route("/v1/coverage", get(routes::coverage))
         .fallback(routes::not_found)
         .with_state(coach)
         .layer(Extension(BodyLimit(limit)))

@@ -41,6 +41,15 @@ pub async fn match_stories(
     Ok(Json(response))
 }
 
+/// Which competencies the caller's stories cover, with their level, and the gaps.
+pub async fn coverage(
+    State(coach): State<Coach>,
+) -> Result<Json<crate::coverage::CoverageReport>, ApiError> {
+    let user = coach.settings.default_user.clone();
+    let report = crate::coverage::coverage(&coach.retriever, &user).await?;
+    Ok(Json(report))
+}
+
 /// Unknown routes answer with a problem body too.
 pub async fn not_found() -> ApiError {
     ApiError::NotFound

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::{DocumentKind, LineSpan, SectionKind};
 
 mod edge;
+mod server;
 pub use edge::{EdgeOptions, EdgeStats, EdgeStore};
+pub use server::{ServerOptions, ServerStats, ServerStore};
 
 /// Errors from a store backend.
 #[derive(Debug, thiserror::Error)]
@@ -18,7 +20,7 @@ pub enum StoreError {
     Locked { path: String },
     #[error("could not open the store at {path}: {reason}")]
     Open { path: String, reason: String },
-    #[error("the store holds {stored}-dimensional vectors but the embedder produces {expected}: ingest into a new store directory")]
+    #[error("the store holds {stored}-dimensional vectors but the embedder produces {expected}: ingest into a new store directory (or, on a Qdrant server, a new collection)")]
     DimensionMismatch { stored: usize, expected: usize },
     #[error("store operation failed: {0}")]
     Backend(String),

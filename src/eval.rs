@@ -1,0 +1,649 @@
+//! Retrieval evaluation on a labeled set of behavioral questions.
+//!
+//! The labeled set (`tests/eval/questions.toml`) names banks of story files (ingested
+//! each as its own user) and questions with the stories that acceptably answer them,
+//! or none (the expected answer is a gap). Each question belongs to the `dev` half
+//! (used to choose methods, weights and thresholds) or the `heldout` half (only
+//! reported). [`run`] ingests the banks, ranks every question with the dense-only,
+//! BM25-only and hybrid methods, and reports hit@1, hit@3, MRR and gap-detection
+//! precision/recall per method, with the misses.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use figment::providers::{Format, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+use crate::app::Coach;
+use crate::config::Settings;
+use crate::embed::{EmbedError, Embedder, LocalEmbedder};
+use crate::ingest::{IngestError, Ingestor, NoProgress};
+use crate::retrieve::{MatchError, Method, Retriever};
+use crate::store::{EdgeStore, Store, StoreError};
+
+/// Errors of an evaluation run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    #[error("labeled set {path}: {reason}")]
+    Labels { path: String, reason: String },
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Match(#[from] MatchError),
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("evaluation store directory {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Which half of the labeled set a question is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    Dev,
+    Heldout,
+}
+
+/// Which questions to evaluate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SplitFilter {
+    Dev,
+    Heldout,
+    All,
+}
+
+impl SplitFilter {
+    fn includes(self, split: Split) -> bool {
+        match self {
+            SplitFilter::Dev => split == Split::Dev,
+            SplitFilter::Heldout => split == Split::Heldout,
+            SplitFilter::All => true,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitFilter::Dev => "dev",
+            SplitFilter::Heldout => "heldout",
+            SplitFilter::All => "all",
+        }
+    }
+}
+
+/// A bank of story files, ingested as one user.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BankSpec {
+    /// Files or directories, relative to the label file's `root`.
+    pub paths: Vec<String>,
+}
+
+/// One labeled question.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabeledQuestion {
+    pub id: String,
+    pub split: Split,
+    pub bank: String,
+    pub text: String,
+    /// primary, paraphrase, secondary (the answer is a story's secondary theme),
+    /// specific, or gap.
+    pub kind: String,
+    /// Acceptable stories: `dir/file#slug`, matched against the end of stored doc
+    /// ids. Empty: no story fits, the right answer is a gap.
+    #[serde(default)]
+    pub accept: Vec<String>,
+    /// The competency the question asks about (informative).
+    #[serde(default)]
+    pub competency: Option<String>,
+}
+
+impl LabeledQuestion {
+    pub fn expects_gap(&self) -> bool {
+        self.accept.is_empty()
+    }
+
+    pub fn accepts(&self, doc_id: &str) -> bool {
+        self.accept
+            .iter()
+            .any(|a| doc_id == a || doc_id.ends_with(&format!("/{a}")))
+    }
+}
+
+/// The labeled set file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabelSet {
+    /// Directory the bank paths are relative to, relative to the label file.
+    #[serde(default)]
+    pub root: String,
+    pub banks: BTreeMap<String, BankSpec>,
+    pub question: Vec<LabeledQuestion>,
+    #[serde(skip)]
+    pub base: PathBuf,
+}
+
+impl LabelSet {
+    /// Read and check a label file.
+    pub fn load(path: &Path) -> Result<Self, EvalError> {
+        let err = |reason: String| EvalError::Labels {
+            path: path.display().to_string(),
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+        let mut set: LabelSet = Figment::from(Toml::string(&text))
+            .extract()
+            .map_err(|e| err(e.to_string()))?;
+        let dir = path.parent().unwrap_or(Path::new("."));
+        set.base = dir.join(&set.root);
+        let mut ids = std::collections::HashSet::new();
+        for q in &set.question {
+            if !ids.insert(q.id.clone()) {
+                return Err(err(format!("question id {} appears twice", q.id)));
+            }
+            if !set.banks.contains_key(&q.bank) {
+                return Err(err(format!("question {}: unknown bank {:?}", q.id, q.bank)));
+            }
+        }
+        Ok(set)
+    }
+
+    pub fn bank_paths(&self, bank: &str) -> Vec<PathBuf> {
+        self.banks
+            .get(bank)
+            .map(|b| b.paths.iter().map(|p| self.base.join(p)).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// The metrics of one method on one set of questions.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct MethodMetrics {
+    pub method: Method,
+    /// Questions with at least one acceptable story.
+    pub answerable: usize,
+    pub hit_at_1: f64,
+    pub hit_at_3: f64,
+    pub mrr: f64,
+    /// Questions whose right answer is a gap.
+    pub gap_expected: usize,
+    pub gap_declared: usize,
+    pub gap_correct: usize,
+    pub gap_precision: f64,
+    pub gap_recall: f64,
+}
+
+/// Metrics of every method on one split.
+#[derive(Debug, Clone, Serialize)]
+pub struct SplitReport {
+    pub split: SplitFilter,
+    pub questions: usize,
+    pub methods: Vec<MethodMetrics>,
+}
+
+impl SplitReport {
+    pub fn method(&self, method: Method) -> Option<&MethodMetrics> {
+        self.methods.iter().find(|m| m.method == method)
+    }
+}
+
+/// One method's answer to one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct MethodResult {
+    pub method: Method,
+    /// 1-based rank of the first acceptable story (within the top 10).
+    pub rank: Option<usize>,
+    pub gap: bool,
+    /// Top stories: title, ranking score and fit score.
+    pub top: Vec<(String, f32, f32)>,
+    /// Fit score of the first acceptable story, if ranked.
+    pub accepted_fit: Option<f32>,
+}
+
+/// Every method's answer to one question.
+#[derive(Debug, Clone, Serialize)]
+pub struct QuestionResult {
+    pub id: String,
+    pub split: Split,
+    pub bank: String,
+    pub kind: String,
+    pub question: String,
+    pub expects_gap: bool,
+    pub competencies: Vec<String>,
+    pub results: Vec<MethodResult>,
+}
+
+impl QuestionResult {
+    pub fn result(&self, method: Method) -> Option<&MethodResult> {
+        self.results.iter().find(|r| r.method == method)
+    }
+
+    /// Wrong at rank 1 (or a wrong gap decision) for this method.
+    pub fn is_miss(&self, method: Method) -> bool {
+        self.result(method).is_none_or(|r| {
+            if self.expects_gap {
+                !r.gap
+            } else {
+                r.rank != Some(1) || r.gap
+            }
+        })
+    }
+}
+
+/// The evaluation report (`starcoach eval --json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    pub split: SplitFilter,
+    /// One entry per half evaluated (dev, heldout) and for both together.
+    pub splits: Vec<SplitReport>,
+    pub questions: Vec<QuestionResult>,
+    pub took_ms: f64,
+}
+
+impl EvalReport {
+    pub fn split(&self, split: SplitFilter) -> Option<&SplitReport> {
+        self.splits.iter().find(|s| s.split == split)
+    }
+}
+
+/// A directory removed when dropped.
+struct TempDir(PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Run the evaluation as `starcoach eval` does: load the model named in `settings`,
+/// open an embedded store in `store_dir` (a fresh temporary directory when `None`,
+/// removed afterwards; a kept directory makes the next run skip embedding), ingest
+/// the banks and rank every selected question.
+pub async fn run_with_settings(
+    mut settings: Settings,
+    labels: &LabelSet,
+    split: SplitFilter,
+    store_dir: Option<PathBuf>,
+) -> Result<EvalReport, EvalError> {
+    let (dir, _temp) = match store_dir {
+        Some(dir) => (dir, None),
+        None => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let dir =
+                std::env::temp_dir().join(format!("starcoach-eval-{}-{nanos}", std::process::id()));
+            (dir.clone(), Some(TempDir(dir)))
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|source| EvalError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let model_dir = settings.model_dir();
+    let batch = settings.embedding.batch_size;
+    let embedder = tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, batch))
+        .await
+        .map_err(|e| EmbedError::Inference(e.to_string()))??;
+    let embedder: std::sync::Arc<dyn Embedder> = std::sync::Arc::new(embedder);
+    let dim = embedder.dimension();
+    let store_path = dir.clone();
+    let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_path, dim))
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))??;
+    settings.store.path = dir;
+    let coach = Coach::from_parts(settings, std::sync::Arc::new(store), embedder);
+    run(
+        labels,
+        split,
+        &coach.ingestor,
+        &coach.retriever,
+        coach.store.as_ref(),
+    )
+    .await
+}
+
+/// How deep the ranking is read for MRR.
+const DEPTH: usize = 10;
+
+/// Ingest every bank the selected questions use (incremental: a kept store embeds
+/// nothing the second time), then rank every selected question with every method.
+pub async fn run(
+    labels: &LabelSet,
+    split: SplitFilter,
+    ingestor: &Ingestor,
+    retriever: &Retriever,
+    store: &dyn Store,
+) -> Result<EvalReport, EvalError> {
+    let started = Instant::now();
+    let selected: Vec<&LabeledQuestion> = labels
+        .question
+        .iter()
+        .filter(|q| split.includes(q.split))
+        .collect();
+    let mut banks: Vec<&str> = selected.iter().map(|q| q.bank.as_str()).collect();
+    banks.sort();
+    banks.dedup();
+    for bank in &banks {
+        let paths = labels.bank_paths(bank);
+        ingestor.ingest_paths(bank, &paths, &NoProgress).await?;
+        store.flush().await.map_err(MatchError::from)?;
+        check_labels(labels, bank, retriever).await?;
+    }
+
+    let mut questions = Vec::new();
+    for q in selected {
+        let mut results = Vec::new();
+        let mut competencies = Vec::new();
+        for method in Method::ALL {
+            let ranking = retriever.rank(&q.bank, &q.text, method, DEPTH).await?;
+            if method == Method::Hybrid {
+                competencies = ranking.competencies.iter().map(|c| c.id.clone()).collect();
+            }
+            let rank = ranking
+                .stories
+                .iter()
+                .position(|s| q.accepts(&s.doc_id))
+                .map(|i| i + 1);
+            results.push(MethodResult {
+                method,
+                rank,
+                gap: ranking.gap,
+                accepted_fit: rank.map(|r| ranking.stories[r - 1].fit_score),
+                top: ranking
+                    .stories
+                    .iter()
+                    .take(3)
+                    .map(|s| (s.title.clone(), s.score, s.fit_score))
+                    .collect(),
+            });
+        }
+        questions.push(QuestionResult {
+            id: q.id.clone(),
+            split: q.split,
+            bank: q.bank.clone(),
+            kind: q.kind.clone(),
+            question: q.text.clone(),
+            expects_gap: q.expects_gap(),
+            competencies,
+            results,
+        });
+    }
+
+    let mut splits = Vec::new();
+    let halves: &[SplitFilter] = match split {
+        SplitFilter::All => &[SplitFilter::Dev, SplitFilter::Heldout, SplitFilter::All],
+        one => std::slice::from_ref(match one {
+            SplitFilter::Dev => &SplitFilter::Dev,
+            _ => &SplitFilter::Heldout,
+        }),
+    };
+    for &half in halves {
+        let qs: Vec<&QuestionResult> = questions
+            .iter()
+            .filter(|q| half.includes(q.split))
+            .collect();
+        splits.push(SplitReport {
+            split: half,
+            questions: qs.len(),
+            methods: Method::ALL.iter().map(|&m| metrics(m, &qs)).collect(),
+        });
+    }
+    Ok(EvalReport {
+        split,
+        splits,
+        questions,
+        took_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+/// Every label of `bank` must name a stored story: a typo would silently count as a
+/// miss otherwise.
+async fn check_labels(
+    labels: &LabelSet,
+    bank: &str,
+    retriever: &Retriever,
+) -> Result<(), EvalError> {
+    let stored = retriever.load_bank(bank).await?;
+    let ids: Vec<&str> = stored.stories().map(|s| s.doc_id.as_str()).collect();
+    for q in labels.question.iter().filter(|q| q.bank == bank) {
+        for a in &q.accept {
+            let probe = LabeledQuestion {
+                accept: vec![a.clone()],
+                ..q.clone()
+            };
+            if !ids.iter().any(|id| probe.accepts(id)) {
+                return Err(EvalError::Labels {
+                    path: labels.base.display().to_string(),
+                    reason: format!(
+                        "question {}: no story {a:?} in bank {bank} ({} stories)",
+                        q.id,
+                        ids.len()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Metrics of one method over some questions.
+pub fn metrics(method: Method, questions: &[&QuestionResult]) -> MethodMetrics {
+    let mut answerable = 0;
+    let (mut h1, mut h3, mut rr) = (0.0, 0.0, 0.0);
+    let (mut gap_expected, mut gap_declared, mut gap_correct) = (0, 0, 0);
+    for q in questions {
+        let Some(r) = q.result(method) else { continue };
+        if r.gap {
+            gap_declared += 1;
+        }
+        if q.expects_gap {
+            gap_expected += 1;
+            if r.gap {
+                gap_correct += 1;
+            }
+            continue;
+        }
+        answerable += 1;
+        if let Some(rank) = r.rank {
+            if rank == 1 {
+                h1 += 1.0;
+            }
+            if rank <= 3 {
+                h3 += 1.0;
+            }
+            rr += 1.0 / rank as f64;
+        }
+    }
+    let n = answerable.max(1) as f64;
+    MethodMetrics {
+        method,
+        answerable,
+        hit_at_1: h1 / n,
+        hit_at_3: h3 / n,
+        mrr: rr / n,
+        gap_expected,
+        gap_declared,
+        gap_correct,
+        gap_precision: ratio(gap_correct, gap_declared),
+        gap_recall: ratio(gap_correct, gap_expected),
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        if a == 0 {
+            1.0
+        } else {
+            0.0
+        }
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+/// The report as text: a table per split, then the misses of the hybrid method
+/// (with what dense-only did on the same question).
+pub fn render(report: &EvalReport) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    for s in &report.splits {
+        let _ = writeln!(
+            out,
+            "split {} ({} questions)\n  {:<8} {:>6} {:>6} {:>6} {:>9} {:>9}",
+            s.split.as_str(),
+            s.questions,
+            "method",
+            "hit@1",
+            "hit@3",
+            "MRR",
+            "gap prec",
+            "gap rec"
+        );
+        for m in &s.methods {
+            let _ = writeln!(
+                out,
+                "  {:<8} {:>6.3} {:>6.3} {:>6.3} {:>9.3} {:>9.3}   ({} answerable; gaps: {} expected, {} declared, {} right)",
+                m.method.as_str(),
+                m.hit_at_1,
+                m.hit_at_3,
+                m.mrr,
+                m.gap_precision,
+                m.gap_recall,
+                m.answerable,
+                m.gap_expected,
+                m.gap_declared,
+                m.gap_correct
+            );
+        }
+        out.push('\n');
+    }
+    let misses: Vec<&QuestionResult> = report
+        .questions
+        .iter()
+        .filter(|q| q.is_miss(Method::Hybrid))
+        .collect();
+    let _ = writeln!(out, "hybrid misses ({}):", misses.len());
+    for q in misses {
+        let r = q.result(Method::Hybrid);
+        let d = q.result(Method::Dense);
+        let what = match (q.expects_gap, r) {
+            (true, _) => "expected a gap, got a fit".to_string(),
+            (false, Some(r)) if r.gap && r.rank == Some(1) => {
+                "right story but declared a gap".to_string()
+            }
+            (false, Some(r)) => match r.rank {
+                Some(k) => format!("acceptable story at rank {k}"),
+                None => format!("no acceptable story in the top {DEPTH}"),
+            },
+            (false, None) => "not ranked".into(),
+        };
+        let _ = writeln!(
+            out,
+            "  [{} {} {}] {}\n    {what}; dense rank {}; competencies {:?}",
+            q.id,
+            q.bank,
+            q.kind,
+            q.question,
+            d.and_then(|d| d.rank)
+                .map_or("-".to_string(), |k| k.to_string()),
+            q.competencies
+        );
+        if let Some(r) = r {
+            for (title, score, fit) in &r.top {
+                let _ = writeln!(out, "      {score:>7.3} fit {fit:.3}  {title}");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(expects_gap: bool, results: Vec<(Method, Option<usize>, bool)>) -> QuestionResult {
+        QuestionResult {
+            id: "q".into(),
+            split: Split::Dev,
+            bank: "b".into(),
+            kind: "primary".into(),
+            question: "?".into(),
+            expects_gap,
+            competencies: vec![],
+            results: results
+                .into_iter()
+                .map(|(method, rank, gap)| MethodResult {
+                    method,
+                    rank,
+                    gap,
+                    top: vec![],
+                    accepted_fit: None,
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn metrics_count_hits_ranks_and_gaps() {
+        let qs = [
+            q(false, vec![(Method::Hybrid, Some(1), false)]),
+            q(false, vec![(Method::Hybrid, Some(2), false)]),
+            q(false, vec![(Method::Hybrid, None, true)]),
+            q(true, vec![(Method::Hybrid, None, true)]),
+        ];
+        let refs: Vec<&QuestionResult> = qs.iter().collect();
+        let m = metrics(Method::Hybrid, &refs);
+        assert_eq!(m.answerable, 3);
+        assert!((m.hit_at_1 - 1.0 / 3.0).abs() < 1e-9);
+        assert!((m.hit_at_3 - 2.0 / 3.0).abs() < 1e-9);
+        assert!((m.mrr - 0.5).abs() < 1e-9);
+        assert_eq!((m.gap_expected, m.gap_declared, m.gap_correct), (1, 2, 1));
+        assert!((m.gap_precision - 0.5).abs() < 1e-9);
+        assert!((m.gap_recall - 1.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn labels_match_the_end_of_doc_ids() {
+        let mut question = q(false, vec![]);
+        question.id = "x".into();
+        let l = LabeledQuestion {
+            id: "x".into(),
+            split: Split::Dev,
+            bank: "b".into(),
+            text: "t".into(),
+            kind: "primary".into(),
+            accept: vec!["samples/story-bank.md#faas".into()],
+            competency: None,
+        };
+        assert!(l.accepts("/work/shared/samples/story-bank.md#faas"));
+        assert!(!l.accepts("/work/shared/samples/story-bank.md#faas-2"));
+        assert!(!l.accepts("/work/main/corpus/story-bank.md#faas"));
+    }
+
+    #[test]
+    fn the_repository_label_set_is_well_formed() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/questions.toml");
+        let set = LabelSet::load(&path).unwrap();
+        assert!(set.question.len() >= 40, "{}", set.question.len());
+        for split in [Split::Dev, Split::Heldout] {
+            let half: Vec<_> = set.question.iter().filter(|q| q.split == split).collect();
+            assert!(half.len() >= 20, "{split:?}: {}", half.len());
+            assert!(half.iter().filter(|q| q.expects_gap()).count() >= 4);
+            for kind in ["paraphrase", "secondary", "gap"] {
+                assert!(
+                    half.iter().any(|q| q.kind == kind),
+                    "{split:?} lacks {kind}"
+                );
+            }
+        }
+    }
+}

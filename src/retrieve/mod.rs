@@ -1,0 +1,761 @@
+//! "Which story fits this question?": embed the question, search the user's chunks in
+//! Qdrant, rank stories, grade their fit and quote the evidence.
+//!
+//! The pipeline for one question:
+//! 1. Embed the question (an LRU cache keeps recent questions) and map it to the
+//!    competencies it asks about ([`crate::coverage::CompetencyIndex`], embedded once
+//!    per process).
+//! 2. Search the user's story chunks three ways in the store: dense (cosine to the
+//!    question), BM25, and dense against the competency prototype of the question.
+//! 3. Aggregate chunk hits per story and fuse the lists ([`rank`]); the default fusion
+//!    and its weights were chosen on the development half of the labeled set
+//!    (`starcoach eval`).
+//! 4. Grade each story's fit (strong / workable / stretch, [`fit`]) and say "gap" when
+//!    even the best story is below the calibrated threshold, naming the competency.
+//! 5. Quote the sentences of each story that answer the question and derive what to
+//!    stress and what to leave out ([`evidence`]).
+//!
+//! Notes are searched separately and returned as related notes, never as stories.
+
+mod bank;
+mod cache;
+mod evidence;
+mod fit;
+mod rank;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::OnceCell;
+use tracing::{info_span, Instrument};
+
+pub use bank::{Bank, BankChunk, BankStory};
+pub use evidence::{sentences, Evidence, SentenceSpan};
+pub use fit::{fit_score, FitLevel, FitSettings};
+pub use rank::{Fusion, Method, RankingSettings, SectionWeights};
+
+use self::cache::{Lru, VectorCache};
+use self::evidence::{ScoredSentence, SectionWords};
+use self::rank::{Lists, StoryScore};
+use crate::config::RetrievalSettings;
+use crate::corpus::{DocumentKind, LineSpan, SectionKind};
+use crate::coverage::{normalise, CompetencyIndex, CompetencyScore, CompetencySet};
+use crate::embed::{EmbedError, Embedder};
+use crate::store::{ChunkHit, SearchMode, SearchQuery, Store, StoreError};
+
+/// Errors of a match request.
+#[derive(Debug, thiserror::Error)]
+pub enum MatchError {
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Embed(#[from] EmbedError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The competency list could not be read (`retrieval.competencies_file`).
+    #[error("{0}")]
+    Config(String),
+}
+
+/// A question to match against one user's stories.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MatchRequest {
+    pub question: String,
+    pub top_k: usize,
+}
+
+impl MatchRequest {
+    /// Check the request against the configured limits; errors name the field.
+    pub fn validate(&self, limits: &RetrievalSettings) -> Result<(), MatchError> {
+        let question = self.question.trim();
+        if question.is_empty() {
+            return Err(invalid("question", "must not be empty".into()));
+        }
+        let chars = question.chars().count();
+        if chars > limits.max_question_chars {
+            return Err(invalid(
+                "question",
+                format!(
+                    "is {chars} characters long; the limit is {}",
+                    limits.max_question_chars
+                ),
+            ));
+        }
+        if self.top_k == 0 || self.top_k > limits.max_top_k {
+            return Err(invalid(
+                "top_k",
+                format!(
+                    "must be between 1 and {}, got {}",
+                    limits.max_top_k, self.top_k
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(field: &'static str, message: String) -> MatchError {
+    MatchError::Invalid { field, message }
+}
+
+/// The passage of a document that matched a question.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Passage {
+    pub section: SectionKind,
+    pub text: String,
+    pub lines: LineSpan,
+    pub score: f32,
+}
+
+/// One ranked story.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StoryMatch {
+    pub rank: usize,
+    pub doc_id: String,
+    pub title: String,
+    pub source: String,
+    pub lines: LineSpan,
+    pub tags: Vec<String>,
+    /// The ranking score (higher is better; its scale depends on `method`).
+    pub score: f32,
+    pub best_passage: Passage,
+    /// How well the story answers the question.
+    #[serde(default = "default_fit")]
+    pub fit: FitLevel,
+    /// The calibrated score the fit level is read from (see README).
+    #[serde(default)]
+    pub fit_score: f32,
+    /// Sentences of the story that answer the question, verbatim, best first.
+    #[serde(default)]
+    pub evidence: Vec<Evidence>,
+    /// What to stress when telling this story for this question.
+    #[serde(default)]
+    pub stress: Vec<String>,
+    /// What to leave out.
+    #[serde(default)]
+    pub avoid: Vec<String>,
+}
+
+fn default_fit() -> FitLevel {
+    FitLevel::Stretch
+}
+
+/// A note related to the question (context, never a story).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NoteMatch {
+    pub doc_id: String,
+    pub title: String,
+    pub source: String,
+    pub lines: LineSpan,
+    pub score: f32,
+    pub passage: String,
+}
+
+/// Nothing in the bank fits: which competency is missing.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Gap {
+    /// Id of the competency the question asks about (empty if none is configured).
+    pub competency: String,
+    pub name: String,
+    pub message: String,
+}
+
+/// The answer to a match request: the same JSON from the CLI and the HTTP API.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MatchResponse {
+    pub question: String,
+    pub user: String,
+    pub stories: Vec<StoryMatch>,
+    pub related_notes: Vec<NoteMatch>,
+    pub method: String,
+    pub took_ms: f64,
+    /// The competencies the question asks about, best first.
+    #[serde(default)]
+    pub competencies: Vec<CompetencyScore>,
+    /// Set when no story fits well enough.
+    #[serde(default)]
+    pub gap: Option<Gap>,
+}
+
+/// One ranked story without evidence, for evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankedStory {
+    pub doc_id: String,
+    pub title: String,
+    pub score: f32,
+    pub fit_score: f32,
+    pub fit: FitLevel,
+    pub dense: f32,
+    pub bm25: f32,
+    pub competency: f32,
+}
+
+/// A ranking without evidence (what `starcoach eval` measures).
+#[derive(Debug, Clone, Serialize)]
+pub struct Ranking {
+    pub stories: Vec<RankedStory>,
+    pub competencies: Vec<CompetencyScore>,
+    pub gap: bool,
+}
+
+/// Notes returned beside the stories.
+const RELATED_NOTES: usize = 3;
+/// Recent questions whose vectors are kept.
+const QUESTION_CACHE: usize = 1024;
+/// Sentence vectors kept (about 30 MB at 384 dimensions).
+const SENTENCE_CACHE: usize = 20_000;
+/// Texts embedded per model call when warming the sentence cache.
+const WARM_BATCH: usize = 256;
+
+/// Matches questions against stored stories.
+pub struct Retriever {
+    store: Arc<dyn Store>,
+    embedder: Arc<dyn Embedder>,
+    settings: RetrievalSettings,
+    competency_set: Result<CompetencySet, String>,
+    competencies: OnceCell<Arc<CompetencyIndex>>,
+    questions: Mutex<Lru<String, Arc<Vec<f32>>>>,
+    sentence_vectors: Mutex<VectorCache>,
+    banks: Mutex<HashMap<String, Arc<Bank>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Everything computed for one question before evidence.
+struct Analysis {
+    question: Arc<Vec<f32>>,
+    detected: Vec<(usize, f32)>,
+    index: Arc<CompetencyIndex>,
+    stories: Vec<StoryScore>,
+    fit_scores: Vec<f32>,
+}
+
+impl Retriever {
+    /// A retriever over `store`. The competency list is read now (from
+    /// `settings.competencies_file`, or the built-in list) and embedded on first use.
+    pub fn new(
+        store: Arc<dyn Store>,
+        embedder: Arc<dyn Embedder>,
+        settings: RetrievalSettings,
+    ) -> Self {
+        let competency_set = CompetencySet::load(&settings.competencies_file);
+        if let Err(e) = &competency_set {
+            tracing::error!(error = %e, "competency list unusable");
+        }
+        Self {
+            store,
+            embedder,
+            settings,
+            competency_set,
+            competencies: OnceCell::new(),
+            questions: Mutex::new(Lru::new(QUESTION_CACHE)),
+            sentence_vectors: Mutex::new(VectorCache::new(SENTENCE_CACHE)),
+            banks: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn settings(&self) -> &RetrievalSettings {
+        &self.settings
+    }
+
+    /// The embedded competency list (embedded on the first call, then shared).
+    pub async fn competency_index(&self) -> Result<Arc<CompetencyIndex>, MatchError> {
+        self.competencies
+            .get_or_try_init(|| async {
+                let set = self.competency_set.clone().map_err(MatchError::Config)?;
+                let index = CompetencyIndex::build(set, self.embedder.as_ref())
+                    .instrument(info_span!("match.embed_competencies"))
+                    .await?;
+                Ok::<_, MatchError>(Arc::new(index))
+            })
+            .await
+            .cloned()
+    }
+
+    /// Embed competencies now and the sentences of `user`'s stories, so that the
+    /// first questions are as fast as the rest. Returns the sentences embedded.
+    pub async fn warm(&self, user: &str) -> Result<usize, MatchError> {
+        self.competency_index().await?;
+        let bank = self.load_bank(user).await?;
+        let mut texts: Vec<String> = Vec::new();
+        for story in bank.stories() {
+            for chunk in &story.chunks {
+                for span in sentences(&chunk.text) {
+                    texts.push(chunk.text[span.start..span.end].to_string());
+                }
+            }
+        }
+        let mut embedded = 0;
+        for batch in texts.chunks(WARM_BATCH) {
+            embedded += self.sentence_vectors(batch).await?.1;
+        }
+        Ok(embedded)
+    }
+
+    /// The vector of a question, from the cache when it was asked recently.
+    pub async fn embed_question(&self, question: &str) -> Result<Arc<Vec<f32>>, MatchError> {
+        if let Some(v) = lock(&self.questions).get(&question.to_string()) {
+            return Ok(v);
+        }
+        let vector = self
+            .embedder
+            .embed(vec![question.to_string()])
+            .instrument(info_span!("match.embed"))
+            .await?
+            .pop()
+            .ok_or_else(|| EmbedError::Inference("no vector returned for the question".into()))?;
+        let vector = Arc::new(vector);
+        lock(&self.questions).insert(question.to_string(), vector.clone());
+        Ok(vector)
+    }
+
+    /// Rank `user`'s stories for a question with the hybrid method, with fit levels,
+    /// evidence and advice.
+    pub async fn match_stories(
+        &self,
+        user: &str,
+        request: &MatchRequest,
+    ) -> Result<MatchResponse, MatchError> {
+        self.match_with(user, request, Method::Hybrid).await
+    }
+
+    /// [`Retriever::match_stories`] with a chosen ranking method.
+    pub async fn match_with(
+        &self,
+        user: &str,
+        request: &MatchRequest,
+        method: Method,
+    ) -> Result<MatchResponse, MatchError> {
+        request.validate(&self.settings)?;
+        let started = Instant::now();
+        let question = request.question.trim().to_string();
+        let notes_query = async {
+            let vector = self.embed_question(&question).await?;
+            let query = SearchQuery {
+                dense: vector.to_vec(),
+                text: question.clone(),
+                mode: SearchMode::Dense,
+                kind: Some(DocumentKind::Note),
+                limit: RELATED_NOTES * 3,
+            };
+            self.store
+                .search(user, &query)
+                .instrument(info_span!("match.search_notes"))
+                .await
+                .map_err(MatchError::from)
+        };
+        let (analysis, note_hits) = tokio::try_join!(
+            self.analyse(user, &question, method, None, request.top_k),
+            notes_query
+        )?;
+        let top: Vec<usize> = (0..analysis.stories.len().min(request.top_k)).collect();
+        let bank = self
+            .bank_for(user, top.iter().map(|&i| &analysis.stories[i].hit.payload))
+            .await?;
+        let mut stories = Vec::with_capacity(top.len());
+        for (rank, &i) in top.iter().enumerate() {
+            let story = &analysis.stories[i];
+            let fit_score = analysis.fit_scores[i];
+            let mut m = story_match(rank + 1, story, fit_score, &self.settings.fit);
+            if let Some(stored) = bank.get(&story.doc_id) {
+                let scored = self.score_sentences(stored, &analysis.question).await?;
+                let (context, total) = stored.words();
+                m.evidence = evidence::select_evidence(&scored);
+                let (stress, avoid) =
+                    evidence::advise(&scored, &m.evidence, SectionWords { context, total });
+                m.stress = stress;
+                m.avoid = avoid;
+            }
+            stories.push(m);
+        }
+        let gap = self.gap(&analysis, stories.first());
+        let competencies = analysis
+            .detected
+            .iter()
+            .map(|&(i, s)| analysis.index.score(i, s))
+            .collect();
+        Ok(MatchResponse {
+            question,
+            user: user.to_string(),
+            stories,
+            related_notes: rank_notes(note_hits, RELATED_NOTES),
+            method: method.as_str().into(),
+            took_ms: started.elapsed().as_secs_f64() * 1000.0,
+            competencies,
+            gap,
+        })
+    }
+
+    /// Rank without evidence: what the evaluation measures, for any method.
+    pub async fn rank(
+        &self,
+        user: &str,
+        question: &str,
+        method: Method,
+        top_k: usize,
+    ) -> Result<Ranking, MatchError> {
+        let analysis = self
+            .analyse(user, question.trim(), method, None, top_k)
+            .await?;
+        let gap = self
+            .settings
+            .fit
+            .is_gap(analysis.fit_scores.first().copied());
+        let stories = analysis
+            .stories
+            .iter()
+            .zip(&analysis.fit_scores)
+            .take(top_k)
+            .map(|(s, &f)| RankedStory {
+                doc_id: s.doc_id.clone(),
+                title: s.hit.payload.title.clone(),
+                score: s.score,
+                fit_score: f,
+                fit: self.settings.fit.level(f),
+                dense: s.dense,
+                bm25: s.bm25,
+                competency: s.competency,
+            })
+            .collect();
+        Ok(Ranking {
+            stories,
+            competencies: analysis
+                .detected
+                .iter()
+                .map(|&(i, s)| analysis.index.score(i, s))
+                .collect(),
+            gap,
+        })
+    }
+
+    /// Stories for one phrasing of a known competency (for coverage): doc id, title
+    /// and fit score, best first.
+    pub(crate) async fn rank_for_competency(
+        &self,
+        user: &str,
+        phrasing: &str,
+        competency: usize,
+        top_k: usize,
+    ) -> Result<Vec<(String, String, f32)>, MatchError> {
+        let analysis = self
+            .analyse(user, phrasing, Method::Hybrid, Some(competency), top_k)
+            .await?;
+        Ok(analysis
+            .stories
+            .iter()
+            .zip(&analysis.fit_scores)
+            .take(top_k)
+            .map(|(s, &f)| (s.doc_id.clone(), s.hit.payload.title.clone(), f))
+            .collect())
+    }
+
+    /// The sentence of a stored story closest to `vector`, verbatim.
+    pub(crate) async fn best_sentence(
+        &self,
+        story: &BankStory,
+        vector: &[f32],
+    ) -> Result<Option<String>, MatchError> {
+        let scored = self.score_sentences(story, vector).await?;
+        Ok(scored
+            .into_iter()
+            .max_by(|a, b| a.score.total_cmp(&b.score))
+            .map(|s| s.text))
+    }
+
+    async fn analyse(
+        &self,
+        user: &str,
+        question: &str,
+        method: Method,
+        force_competency: Option<usize>,
+        top_k: usize,
+    ) -> Result<Analysis, MatchError> {
+        let (vector, index) = tokio::try_join!(self.embed_question(question), async {
+            self.competency_index().await
+        })?;
+        let ranking = &self.settings.ranking;
+        let detected = match force_competency {
+            Some(c) => vec![(c, 1.0)],
+            None => index.detect(&vector, ranking.competency_margin, 3),
+        };
+        let mut prototype = vec![0.0f32; vector.len()];
+        for &(c, sim) in &detected {
+            for (p, x) in prototype.iter_mut().zip(index.prototype(c)) {
+                *p += sim.max(0.0) * x;
+            }
+        }
+        normalise(&mut prototype);
+
+        let hybrid = method == Method::Hybrid;
+        // The hybrid method searches with the question's core (the interview frame
+        // removed); the baselines search with the question as asked.
+        let core = if hybrid && ranking.strip_frame {
+            rank::question_core(question)
+        } else {
+            question
+        };
+        let search_vector = if core == question {
+            vector.clone()
+        } else {
+            let core_vector = self.embed_question(core).await?;
+            let w = ranking.full_question_weight;
+            let mut mixed: Vec<f32> = core_vector
+                .iter()
+                .zip(vector.iter())
+                .map(|(c, f)| c + w * f)
+                .collect();
+            normalise(&mut mixed);
+            Arc::new(mixed)
+        };
+        let limit = self.settings.candidate_chunks.max(top_k * 4);
+        let query = |mode: SearchMode, dense: &[f32]| SearchQuery {
+            dense: dense.to_vec(),
+            text: core.to_string(),
+            mode,
+            kind: Some(DocumentKind::Story),
+            limit,
+        };
+        let need_bm25 = method != Method::Dense;
+        let need_competency = hybrid || self.settings.fit.competency_weight > 0.0;
+        let need_fused = hybrid && ranking.fusion == Fusion::Qdrant;
+        let search = |wanted: bool, q: SearchQuery, name: &'static str| async move {
+            if !wanted {
+                return Ok(Vec::new());
+            }
+            self.store
+                .search(user, &q)
+                .instrument(info_span!("match.search", list = name))
+                .await
+        };
+        let (dense, bm25, competency, fused) = tokio::try_join!(
+            search(true, query(SearchMode::Dense, &search_vector), "dense"),
+            search(need_bm25, query(SearchMode::Bm25, &search_vector), "bm25"),
+            search(
+                need_competency && !prototype.iter().all(|x| *x == 0.0),
+                query(SearchMode::Dense, &prototype),
+                "competency"
+            ),
+            search(
+                need_fused,
+                query(SearchMode::Hybrid, &search_vector),
+                "fused"
+            ),
+        )?;
+        let lists = Lists {
+            dense,
+            bm25,
+            competency,
+            fused,
+        };
+        let stories = rank::rank(method, &lists, ranking);
+        let fit_scores = stories
+            .iter()
+            .map(|s| fit_score(&self.settings.fit, s.dense, s.competency))
+            .collect();
+        Ok(Analysis {
+            question: vector,
+            detected,
+            index,
+            stories,
+            fit_scores,
+        })
+    }
+
+    fn gap(&self, analysis: &Analysis, best: Option<&StoryMatch>) -> Option<Gap> {
+        let fit = &self.settings.fit;
+        if !fit.is_gap(best.map(|b| b.fit_score)) {
+            return None;
+        }
+        let (competency, name) = analysis
+            .detected
+            .first()
+            .map(|&(i, _)| {
+                let c = analysis.index.competency(i);
+                (c.id.clone(), c.name.clone())
+            })
+            .unwrap_or_default();
+        let about = if name.is_empty() {
+            String::new()
+        } else {
+            format!(" It asks about {}.", name.to_lowercase())
+        };
+        let message = match best {
+            None => format!(
+                "Your bank has no stories yet.{about} Run `starcoach ingest PATH` with your \
+                 story files first."
+            ),
+            Some(b) => format!(
+                "No story in your bank fits this question.{about} The closest, \"{}\", is only \
+                 a stretch (fit {:.2}, below {:.2}): prepare a story that shows this.",
+                b.title, b.fit_score, fit.gap
+            ),
+        };
+        Some(Gap {
+            competency,
+            name,
+            message,
+        })
+    }
+
+    /// Every story of `user`, freshly read from the store.
+    pub async fn load_bank(&self, user: &str) -> Result<Arc<Bank>, MatchError> {
+        let count = self.store.count(user).await?;
+        let bank = if count == 0 {
+            Bank::default()
+        } else {
+            let mut probe = vec![0.0f32; self.embedder.dimension()];
+            probe[0] = 1.0;
+            let query = SearchQuery {
+                dense: probe,
+                text: String::new(),
+                mode: SearchMode::Dense,
+                kind: Some(DocumentKind::Story),
+                limit: count,
+            };
+            let hits = self
+                .store
+                .search(user, &query)
+                .instrument(info_span!("match.load_bank", user))
+                .await?;
+            Bank::from_chunks(hits)
+        };
+        let bank = Arc::new(bank);
+        lock(&self.banks).insert(user.to_string(), bank.clone());
+        Ok(bank)
+    }
+
+    /// The cached bank of `user` if it holds these hits' stories as stored, else a
+    /// fresh one.
+    async fn bank_for<'a>(
+        &self,
+        user: &str,
+        hits: impl Iterator<Item = &'a crate::store::ChunkPayload>,
+    ) -> Result<Arc<Bank>, MatchError> {
+        let cached = lock(&self.banks).get(user).cloned();
+        let hits: Vec<&crate::store::ChunkPayload> = hits.collect();
+        match cached {
+            Some(bank) if hits.iter().all(|h| bank.is_current(h)) => Ok(bank),
+            _ => self.load_bank(user).await,
+        }
+    }
+
+    /// Vectors for texts, embedding only those not cached; also returns how many
+    /// were embedded.
+    async fn sentence_vectors(
+        &self,
+        texts: &[String],
+    ) -> Result<(Vec<Arc<Vec<f32>>>, usize), MatchError> {
+        let mut found: Vec<Option<Arc<Vec<f32>>>> = {
+            let cache = lock(&self.sentence_vectors);
+            texts.iter().map(|t| cache.get(t)).collect()
+        };
+        let missing: Vec<usize> = (0..texts.len()).filter(|&i| found[i].is_none()).collect();
+        if !missing.is_empty() {
+            let mut unique: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
+            unique.sort();
+            unique.dedup();
+            let vectors = self
+                .embedder
+                .embed(unique.clone())
+                .instrument(info_span!("match.embed_sentences", n = unique.len()))
+                .await?;
+            let by_text: HashMap<String, Arc<Vec<f32>>> = unique
+                .into_iter()
+                .zip(vectors.into_iter().map(Arc::new))
+                .collect();
+            let mut cache = lock(&self.sentence_vectors);
+            for (t, v) in &by_text {
+                cache.insert(t, v.clone());
+            }
+            for &i in &missing {
+                found[i] = by_text.get(&texts[i]).cloned();
+            }
+        }
+        let embedded = missing.len();
+        let vectors = found
+            .into_iter()
+            .map(|v| v.ok_or_else(|| EmbedError::Inference("missing sentence vector".into())))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((vectors, embedded))
+    }
+
+    /// Every sentence of a stored story with its cosine to `vector`.
+    async fn score_sentences(
+        &self,
+        story: &BankStory,
+        vector: &[f32],
+    ) -> Result<Vec<ScoredSentence>, MatchError> {
+        let mut spans: Vec<(&BankChunk, String)> = Vec::new();
+        for chunk in &story.chunks {
+            for span in sentences(&chunk.text) {
+                spans.push((chunk, chunk.text[span.start..span.end].to_string()));
+            }
+        }
+        let texts: Vec<String> = spans.iter().map(|(_, t)| t.clone()).collect();
+        let (vectors, _) = self.sentence_vectors(&texts).await?;
+        Ok(spans
+            .into_iter()
+            .zip(vectors)
+            .enumerate()
+            .map(|(order, ((chunk, text), v))| ScoredSentence {
+                text,
+                section: chunk.section,
+                lines: chunk.lines,
+                score: dot(vector, &v),
+                order,
+            })
+            .collect())
+    }
+}
+
+/// Dot product; the cosine for unit vectors.
+pub fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn story_match(rank: usize, s: &StoryScore, fit_score: f32, fit: &FitSettings) -> StoryMatch {
+    let p = &s.hit.payload;
+    StoryMatch {
+        rank,
+        doc_id: s.doc_id.clone(),
+        title: p.title.clone(),
+        source: p.source.clone(),
+        lines: p.doc_lines,
+        tags: p.tags.clone(),
+        score: s.score,
+        best_passage: Passage {
+            section: p.section,
+            text: p.text.clone(),
+            lines: p.lines,
+            score: s.hit.score,
+        },
+        fit: fit.level(fit_score),
+        fit_score,
+        evidence: Vec::new(),
+        stress: Vec::new(),
+        avoid: Vec::new(),
+    }
+}
+
+fn rank_notes(hits: Vec<ChunkHit>, limit: usize) -> Vec<NoteMatch> {
+    let mut seen = std::collections::HashSet::new();
+    hits.into_iter()
+        .filter(|h| seen.insert(h.payload.doc_id.clone()))
+        .take(limit)
+        .map(|h| NoteMatch {
+            doc_id: h.payload.doc_id,
+            title: h.payload.title,
+            source: h.payload.source,
+            lines: h.payload.lines,
+            score: h.score,
+            passage: h.payload.text,
+        })
+        .collect()
+}

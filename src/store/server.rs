@@ -1,0 +1,629 @@
+//! [`ServerStore`]: the [`Store`] on a Qdrant server, over gRPC (`qdrant-client` 1.18).
+//!
+//! For a team running one starcoach for many users: the stories live in one
+//! collection of a Qdrant server (v1.18), shared by every starcoach process that
+//! connects to it. The layout and the requests are the embedded store's (see
+//! `edge.rs`): a named dense vector `dense` (cosine), a named sparse vector `bm25`
+//! (IDF applied by the server at query time), the [`super::ChunkPayload`] as the
+//! payload, `user` as the tenant index, and every filter starting with the user.
+//!
+//! BM25 vectors are computed here, client-side, with the same encoder the embedded
+//! store uses (`qdrant_edge::bm25_embed::EdgeBm25`, default configuration), so both
+//! backends store and query identical sparse vectors.
+//!
+//! Durability: every write waits until the server has applied it (`wait: true`), so
+//! it is in the server's write-ahead log when the call returns; [`Store::flush`] has
+//! nothing left to do. Writes need no lock here: the server orders them.
+
+mod filter;
+mod payload;
+mod request;
+mod schema;
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use qdrant_client::qdrant::{
+    points_update_operation, with_payload_selector::SelectorOptions, CollectionInfo,
+    CollectionStatus, CountPointsBuilder, DeletePointsBuilder, Filter, NamedVectors,
+    OptimizersConfigDiff, PayloadIncludeSelector, PointStruct, PointsUpdateOperation,
+    ScrollPointsBuilder, UpdateBatchPointsBuilder, UpdateCollectionBuilder, UpsertPointsBuilder,
+    Vector,
+};
+use qdrant_client::{Qdrant, QdrantError};
+use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
+
+pub use schema::ServerOptions;
+
+use self::payload::{DocFields, DOC_LINES, LINES};
+use self::request::Sparse;
+use self::schema::{DENSE, SPARSE};
+use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
+use crate::corpus::LineSpan;
+
+/// Points written per request: keeps each gRPC message well under the size limits.
+const UPSERT_BATCH: usize = 256;
+/// Points read per scroll page when listing documents.
+const SCROLL_PAGE: u32 = 1_000;
+/// Time allowed to open a connection to the server.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Time allowed for one request (a write waits until it is applied).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long [`Store::optimize`] waits for the server's optimizers to finish.
+const OPTIMIZE_WAIT: Duration = Duration::from_secs(600);
+/// Poll interval while waiting for the optimizers.
+const OPTIMIZE_POLL: Duration = Duration::from_millis(100);
+
+/// What to tell a user whose server does not answer.
+const START_HINT: &str =
+    "start it (`docker compose up qdrant`) or unset QDRANT_URL to use the embedded store";
+
+/// A [`Store`] in a collection of a Qdrant server.
+///
+/// Cheap to clone and share: the gRPC client holds a connection pool.
+#[derive(Clone)]
+pub struct ServerStore {
+    client: Qdrant,
+    collection: String,
+    url: String,
+    dense_dim: usize,
+    bm25: Arc<EdgeBm25>,
+}
+
+/// Collection-wide counts (all users together).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerStats {
+    /// Segments of the collection.
+    pub segments: usize,
+    /// Points (chunks) of all users, approximate.
+    pub points: usize,
+    /// Vectors held in an index (HNSW for dense, inverted index for BM25).
+    pub indexed_vectors: usize,
+}
+
+impl fmt::Debug for ServerStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The client's configuration holds the API key: never print it.
+        f.debug_struct("ServerStore")
+            .field("url", &self.url)
+            .field("collection", &self.collection)
+            .field("dense_dim", &self.dense_dim)
+            .finish()
+    }
+}
+
+impl ServerStore {
+    /// Connect to the Qdrant server at `url` (its gRPC port, usually 6334) and use
+    /// `collection`, creating it if it does not exist.
+    ///
+    /// Fails with [`StoreError::Open`] naming the URL when no server answers there or
+    /// it refuses the API key, and with [`StoreError::DimensionMismatch`] when the
+    /// collection holds vectors of another dimension.
+    pub async fn connect(
+        url: &str,
+        api_key: Option<String>,
+        collection: &str,
+        dense_dim: usize,
+    ) -> Result<Self, StoreError> {
+        Self::connect_with(
+            url,
+            api_key,
+            collection,
+            dense_dim,
+            &ServerOptions::default(),
+        )
+        .await
+    }
+
+    /// [`ServerStore::connect`] with tuning that applies if the collection is created now.
+    #[tracing::instrument(skip_all, fields(url = %url, collection = %collection, dense_dim))]
+    pub async fn connect_with(
+        url: &str,
+        api_key: Option<String>,
+        collection: &str,
+        dense_dim: usize,
+        options: &ServerOptions,
+    ) -> Result<Self, StoreError> {
+        let api_key = api_key.filter(|key| !key.is_empty());
+        // The client's own version check prints to stdout (our CLI writes JSON there)
+        // and blocks; the health check below reports the version instead.
+        let client = Qdrant::from_url(url)
+            .api_key(api_key)
+            .skip_compatibility_check()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()
+            .map_err(|e| open_error(url, format!("not a usable gRPC URL: {e}")))?;
+        let health = client
+            .health_check()
+            .await
+            .map_err(|e| connect_error(url, e))?;
+        check_version(&health.version);
+
+        let created = ensure_collection(&client, collection, dense_dim, options)
+            .await
+            .map_err(|e| connect_error(url, e))?;
+        let info = collection_info(&client, collection)
+            .await
+            .map_err(|e| connect_error(url, e))?;
+        match schema::dense_dim(&info) {
+            Some(stored) if stored == dense_dim => {}
+            Some(stored) => {
+                return Err(StoreError::DimensionMismatch {
+                    stored,
+                    expected: dense_dim,
+                })
+            }
+            None => {
+                return Err(not_ours(
+                    url,
+                    collection,
+                    &format!("no dense vector named {DENSE:?}"),
+                ))
+            }
+        }
+        if !schema::has_sparse(&info) {
+            return Err(not_ours(
+                url,
+                collection,
+                &format!("no sparse vector named {SPARSE:?}"),
+            ));
+        }
+        for index in schema::missing_indexes(collection, &info) {
+            client
+                .create_field_index(index)
+                .await
+                .map_err(|e| connect_error(url, e))?;
+        }
+        let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(url, e))?;
+        tracing::info!(created, server_version = %health.version, "connected to Qdrant server");
+        Ok(Self {
+            client,
+            collection: collection.to_owned(),
+            url: url.to_owned(),
+            dense_dim,
+            bm25: Arc::new(bm25),
+        })
+    }
+
+    /// The server's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The collection holding the chunks.
+    pub fn collection(&self) -> &str {
+        &self.collection
+    }
+
+    /// Segment and point counts over all users, for status pages and tests.
+    #[tracing::instrument(skip_all, fields(collection = %self.collection))]
+    pub async fn stats(&self) -> Result<ServerStats, StoreError> {
+        let info = self.info().await?;
+        Ok(ServerStats {
+            segments: info.segments_count as usize,
+            points: info.points_count.unwrap_or(0) as usize,
+            indexed_vectors: info.indexed_vectors_count.unwrap_or(0) as usize,
+        })
+    }
+
+    async fn info(&self) -> Result<CollectionInfo, StoreError> {
+        collection_info(&self.client, &self.collection)
+            .await
+            .map_err(|e| self.backend("collection info", e))
+    }
+
+    /// A chunk as a Qdrant point: dense vector, BM25 document vector, payload.
+    fn to_point(&self, point: ChunkPoint) -> Result<PointStruct, StoreError> {
+        self.check_dense(&point.dense)?;
+        let sparse = self.bm25.embed_document(&point.sparse_text);
+        let vectors = NamedVectors::default()
+            .add_vector(DENSE, Vector::new_dense(point.dense))
+            .add_vector(SPARSE, Vector::new_sparse(sparse.indices, sparse.values));
+        let payload = payload::to_payload(&point.payload)?;
+        Ok(PointStruct::new(point.id, vectors, payload))
+    }
+
+    fn check_dense(&self, vector: &[f32]) -> Result<(), StoreError> {
+        if vector.len() == self.dense_dim {
+            return Ok(());
+        }
+        Err(StoreError::DimensionMismatch {
+            stored: self.dense_dim,
+            expected: vector.len(),
+        })
+    }
+
+    /// Apply `operations` in one request, in order, waiting until they are applied.
+    async fn update_all(
+        &self,
+        operations: Vec<PointsUpdateOperation>,
+        what: &str,
+    ) -> Result<(), StoreError> {
+        let request = UpdateBatchPointsBuilder::new(&self.collection, operations).wait(true);
+        self.client
+            .update_points_batch(request)
+            .await
+            .map_err(|e| self.backend(what, e))?;
+        Ok(())
+    }
+
+    /// A failed request, saying so plainly when the server went away.
+    fn backend(&self, what: &str, error: QdrantError) -> StoreError {
+        if let Some(reason) = unreachable(&error) {
+            return StoreError::Backend(format!(
+                "{what}: the Qdrant server at {} is not reachable ({reason}); {START_HINT}",
+                self.url,
+            ));
+        }
+        StoreError::Backend(format!("{what}: {error}"))
+    }
+}
+
+#[async_trait]
+impl Store for ServerStore {
+    #[tracing::instrument(skip_all, fields(points = points.len()))]
+    async fn upsert(&self, points: Vec<ChunkPoint>) -> Result<(), StoreError> {
+        if points.is_empty() {
+            return Ok(());
+        }
+        // BM25 tokenising and stemming is CPU work: keep it off the async workers.
+        let this = self.clone();
+        let span = tracing::Span::current();
+        let mut points = tokio::task::spawn_blocking(move || {
+            span.in_scope(|| {
+                points
+                    .into_iter()
+                    .map(|p| this.to_point(p))
+                    .collect::<Result<Vec<_>, _>>()
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Backend(format!("store task failed: {e}")))??;
+        while !points.is_empty() {
+            let batch: Vec<_> = points.drain(..points.len().min(UPSERT_BATCH)).collect();
+            let request = UpsertPointsBuilder::new(&self.collection, batch).wait(true);
+            self.client
+                .upsert_points(request)
+                .await
+                .map_err(|e| self.backend("upsert", e))?;
+        }
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, docs = doc_ids.len()))]
+    async fn delete_documents(&self, user: &str, doc_ids: &[String]) -> Result<(), StoreError> {
+        if doc_ids.is_empty() {
+            return Ok(());
+        }
+        let request = DeletePointsBuilder::new(&self.collection)
+            .points(filter::documents(user, doc_ids))
+            .wait(true);
+        self.client
+            .delete_points(request)
+            .await
+            .map_err(|e| self.backend("delete documents", e))?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, doc_id = %doc_id))]
+    async fn set_document_lines(
+        &self,
+        user: &str,
+        doc_id: &str,
+        doc_lines: LineSpan,
+        chunk_lines: &[LineSpan],
+    ) -> Result<(), StoreError> {
+        let updates = line_updates(user, doc_id, doc_lines, chunk_lines)?;
+        self.update_all(updates, "set document lines").await
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user))]
+    async fn documents(&self, user: &str) -> Result<Vec<StoredDocument>, StoreError> {
+        let filter = filter::user(user);
+        let mut docs = BTreeMap::new();
+        let mut offset = None;
+        loop {
+            let mut request = ScrollPointsBuilder::new(&self.collection)
+                .filter(filter.clone())
+                .limit(SCROLL_PAGE)
+                .with_payload(SelectorOptions::Include(PayloadIncludeSelector {
+                    fields: DocFields::keys(),
+                }))
+                .with_vectors(false);
+            if let Some(offset) = offset.take() {
+                request = request.offset(offset);
+            }
+            let page = self
+                .client
+                .scroll(request)
+                .await
+                .map_err(|e| self.backend("list documents", e))?;
+            for point in page.result {
+                add_chunk(&mut docs, DocFields::from_payload(point.payload)?);
+            }
+            match page.next_page_offset {
+                Some(next) => offset = Some(next),
+                None => break,
+            }
+        }
+        Ok(docs.into_values().collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, mode = ?query.mode, limit = query.limit))]
+    async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {
+        if query.mode != SearchMode::Bm25 {
+            self.check_dense(&query.dense)?;
+        }
+        let sparse = match query.mode {
+            SearchMode::Dense => Sparse::default(),
+            SearchMode::Bm25 | SearchMode::Hybrid => {
+                let v = self.bm25.embed_query(&query.text);
+                Sparse {
+                    indices: v.indices,
+                    values: v.values,
+                }
+            }
+        };
+        let filter = filter::search(user, query.kind);
+        let Some(request) = request::build(&self.collection, query, sparse, filter) else {
+            return Ok(Vec::new());
+        };
+        let response = self
+            .client
+            .query(request)
+            .await
+            .map_err(|e| self.backend("search", e))?;
+        let hits = response
+            .result
+            .into_iter()
+            .take(query.limit)
+            .map(|p| {
+                Ok(ChunkHit {
+                    score: p.score,
+                    payload: payload::from_payload(p.payload)?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        tracing::debug!(hits = hits.len(), "searched");
+        Ok(hits)
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user))]
+    async fn count(&self, user: &str) -> Result<usize, StoreError> {
+        let request = CountPointsBuilder::new(&self.collection)
+            .filter(filter::user(user))
+            .exact(true);
+        let response = self
+            .client
+            .count(request)
+            .await
+            .map_err(|e| self.backend("count", e))?;
+        Ok(response.result.map_or(0, |r| r.count as usize))
+    }
+
+    /// Nothing to do: every write waited until the server applied it.
+    #[tracing::instrument(skip_all)]
+    async fn flush(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
+    /// The server optimizes in the background; this waits (up to 10 minutes) until
+    /// it has finished, so that a bulk load is followed by indexed searches.
+    #[tracing::instrument(skip_all, fields(collection = %self.collection))]
+    async fn optimize(&self) -> Result<(), StoreError> {
+        let started = Instant::now();
+        // The optimizer may not have picked up the last write yet: require a quiet
+        // collection on consecutive polls.
+        let mut quiet = 0;
+        while quiet < 3 {
+            let info = self.info().await?;
+            let status = CollectionStatus::try_from(info.status).unwrap_or_default();
+            let queued = info.update_queue.map_or(0, |q| q.length);
+            match status {
+                CollectionStatus::Green if queued == 0 => quiet += 1,
+                CollectionStatus::Red => {
+                    let error = info.optimizer_status.map(|s| s.error).unwrap_or_default();
+                    return Err(StoreError::Backend(format!(
+                        "optimize: the server's optimizer failed: {error}"
+                    )));
+                }
+                CollectionStatus::Grey => {
+                    // Optimizations are pending until an update triggers them.
+                    let request = UpdateCollectionBuilder::new(&self.collection)
+                        .optimizers_config(OptimizersConfigDiff::default());
+                    self.client
+                        .update_collection(request)
+                        .await
+                        .map_err(|e| self.backend("optimize", e))?;
+                    quiet = 0;
+                }
+                _ => quiet = 0,
+            }
+            if started.elapsed() > OPTIMIZE_WAIT {
+                tracing::warn!("the server is still optimizing; searches work meanwhile");
+                return Ok(());
+            }
+            tokio::time::sleep(OPTIMIZE_POLL).await;
+        }
+        tracing::info!(
+            waited_ms = started.elapsed().as_millis() as u64,
+            "optimized"
+        );
+        Ok(())
+    }
+}
+
+/// Create the collection unless it exists; true when this call created it.
+async fn ensure_collection(
+    client: &Qdrant,
+    collection: &str,
+    dense_dim: usize,
+    options: &ServerOptions,
+) -> Result<bool, QdrantError> {
+    if client.collection_exists(collection).await? {
+        return Ok(false);
+    }
+    match client
+        .create_collection(schema::create_collection(collection, dense_dim, options))
+        .await
+    {
+        Ok(_) => Ok(true),
+        // Another process may have created it in the meantime: then use that one.
+        Err(e) if client.collection_exists(collection).await? => {
+            tracing::debug!(error = %e, "collection created concurrently");
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn collection_info(client: &Qdrant, collection: &str) -> Result<CollectionInfo, QdrantError> {
+    let response = client.collection_info(collection).await?;
+    response
+        .result
+        .ok_or_else(|| QdrantError::ConversionError("the server sent no collection info".into()))
+}
+
+/// Warn when the server is not the version this client was built for (1.18; the
+/// client supports one minor version either side).
+fn check_version(version: &str) {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().ok());
+    let (major, minor) = (parts.next().flatten(), parts.next().flatten());
+    match (major, minor) {
+        (Some(1), Some(17..=19)) => {}
+        _ => tracing::warn!(
+            server_version = version,
+            "this starcoach was built for Qdrant 1.18; other versions may not work"
+        ),
+    }
+}
+
+/// Fold one chunk's fields into the per-document summary (as the embedded store does).
+fn add_chunk(docs: &mut BTreeMap<String, StoredDocument>, chunk: DocFields) {
+    let doc = docs
+        .entry(chunk.doc_id.clone())
+        .or_insert_with(|| StoredDocument {
+            doc_id: chunk.doc_id,
+            source: chunk.source,
+            content_hashes: Vec::new(),
+            doc_lines: chunk.doc_lines,
+            chunks_present: 0,
+            chunks_expected: 0,
+        });
+    doc.chunks_present += 1;
+    doc.chunks_expected = doc.chunks_expected.max(chunk.chunk_count);
+    if let Err(at) = doc.content_hashes.binary_search(&chunk.content_hash) {
+        doc.content_hashes.insert(at, chunk.content_hash);
+    }
+}
+
+/// Payload updates for new line numbers: the document's span on all its chunks, then
+/// each chunk's own span, each selected by filter.
+fn line_updates(
+    user: &str,
+    doc_id: &str,
+    doc_lines: LineSpan,
+    chunk_lines: &[LineSpan],
+) -> Result<Vec<PointsUpdateOperation>, StoreError> {
+    let mut updates = vec![set_payload(
+        payload::lines_payload(DOC_LINES, doc_lines)?,
+        filter::document(user, doc_id),
+    )];
+    for (index, lines) in chunk_lines.iter().enumerate() {
+        updates.push(set_payload(
+            payload::lines_payload(LINES, *lines)?,
+            filter::chunk(user, doc_id, index),
+        ));
+    }
+    Ok(updates)
+}
+
+fn set_payload(payload: qdrant_client::Payload, filter: Filter) -> PointsUpdateOperation {
+    let payload: HashMap<_, _> = payload.into();
+    let set = points_update_operation::SetPayload {
+        payload,
+        points_selector: Some(filter.into()),
+        shard_key_selector: None,
+        key: None,
+    };
+    PointsUpdateOperation {
+        operation: Some(points_update_operation::Operation::SetPayload(set)),
+    }
+}
+
+/// gRPC status codes (fixed by the gRPC specification) that get their own message.
+mod grpc_code {
+    pub const DEADLINE_EXCEEDED: i32 = 4;
+    pub const PERMISSION_DENIED: i32 = 7;
+    pub const INTERNAL: i32 = 13;
+    pub const UNAVAILABLE: i32 = 14;
+    pub const UNAUTHENTICATED: i32 = 16;
+}
+
+/// The gRPC status behind a client error, if the server (or the transport) sent one.
+/// Its code and message.
+fn status_of(error: &QdrantError) -> Option<(i32, &str)> {
+    let status = match error {
+        QdrantError::ResponseError { status } => status,
+        QdrantError::ResourceExhaustedError { status, .. } => status,
+        _ => return None,
+    };
+    Some((i32::from(status.code()), status.message()))
+}
+
+/// An error while connecting, phrased as what the user should do about it.
+fn connect_error(url: &str, error: QdrantError) -> StoreError {
+    let reason = if let Some(reason) = unreachable(&error) {
+        format!(
+            "no Qdrant server answers there ({reason}); {START_HINT}. \
+             The URL must be the server's gRPC port, usually 6334"
+        )
+    } else {
+        match status_of(&error) {
+            Some((grpc_code::UNAUTHENTICATED | grpc_code::PERMISSION_DENIED, message)) => format!(
+                "the server refused the API key ({message}); set QDRANT_API_KEY to the server's key"
+            ),
+            _ => error.to_string(),
+        }
+    };
+    open_error(url, reason)
+}
+
+/// Why the server could not be reached, if that is what `error` says.
+///
+/// qdrant-client reports a failed connection as `Internal` "Failed to connect to
+/// {uri}: {transport error:?}"; a connection lost mid-request is `Unavailable`.
+fn unreachable(error: &QdrantError) -> Option<String> {
+    let (code, message) = status_of(error)?;
+    match code {
+        grpc_code::UNAVAILABLE => Some(message.to_owned()),
+        grpc_code::DEADLINE_EXCEEDED => Some(format!("timed out: {message}")),
+        grpc_code::INTERNAL if message.starts_with("Failed to connect") => {
+            // The OS error's own words, e.g. "Connection refused", when present.
+            let os_message = message
+                .rsplit_once("message: \"")
+                .and_then(|(_, rest)| rest.split_once('"'))
+                .map(|(words, _)| words.to_owned());
+            Some(os_message.unwrap_or_else(|| "connection failed".to_owned()))
+        }
+        _ => None,
+    }
+}
+
+fn not_ours(url: &str, collection: &str, what: &str) -> StoreError {
+    open_error(
+        url,
+        format!("collection {collection:?} has {what}; was it written by starcoach? Use another collection name"),
+    )
+}
+
+fn open_error(url: &str, reason: impl fmt::Display) -> StoreError {
+    StoreError::Open {
+        path: url.to_owned(),
+        reason: reason.to_string(),
+    }
+}

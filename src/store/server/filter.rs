@@ -1,0 +1,64 @@
+//! Payload filters. Every filter built here starts with the user condition, so no
+//! read or write of [`super::ServerStore`] can reach another user's points.
+
+use qdrant_client::qdrant::{Condition, Filter};
+
+use super::payload::{CHUNK_INDEX, DOC_ID, KIND, USER};
+use crate::corpus::DocumentKind;
+
+/// All points of `user`.
+pub fn user(user: &str) -> Filter {
+    Filter::must([eq(USER, user)])
+}
+
+/// Points of `user`, optionally of one document kind: the filter of a search.
+pub fn search(user: &str, kind: Option<DocumentKind>) -> Filter {
+    let mut conditions = vec![eq(USER, user)];
+    conditions.extend(kind.map(|k| eq(KIND, k.as_str())));
+    Filter::must(conditions)
+}
+
+/// Points of `user` belonging to any of `doc_ids`.
+pub fn documents(user: &str, doc_ids: &[String]) -> Filter {
+    Filter::must([eq(USER, user), Condition::matches(DOC_ID, doc_ids.to_vec())])
+}
+
+/// Points of one document of `user`.
+pub fn document(user: &str, doc_id: &str) -> Filter {
+    Filter::must([eq(USER, user), eq(DOC_ID, doc_id)])
+}
+
+/// The chunk at `chunk_index` of one document of `user`.
+pub fn chunk(user: &str, doc_id: &str, chunk_index: usize) -> Filter {
+    let index = i64::try_from(chunk_index).unwrap_or(i64::MAX);
+    Filter::must([
+        eq(USER, user),
+        eq(DOC_ID, doc_id),
+        Condition::matches(CHUNK_INDEX, index),
+    ])
+}
+
+fn eq(field: &str, value: &str) -> Condition {
+    Condition::matches(field, value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The first condition of every filter is the user's.
+    #[test]
+    fn every_filter_starts_with_the_user() {
+        let filters = [
+            user("alice"),
+            search("alice", Some(DocumentKind::Note)),
+            documents("alice", &["d".into()]),
+            document("alice", "d"),
+            chunk("alice", "d", 2),
+        ];
+        for filter in filters {
+            assert_eq!(filter.must.first(), Some(&eq(USER, "alice")), "{filter:?}");
+            assert!(filter.should.is_empty() && filter.must_not.is_empty());
+        }
+    }
+}

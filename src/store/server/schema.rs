@@ -1,0 +1,150 @@
+//! The collection's layout: named vectors, multitenant HNSW settings and payload
+//! indexes, the same as the embedded store's shard (see `edge/schema.rs`).
+
+use qdrant_client::qdrant::{
+    vectors_config, CollectionInfo, CreateCollection, CreateCollectionBuilder,
+    CreateFieldIndexCollection, CreateFieldIndexCollectionBuilder, Distance, FieldType,
+    HnswConfigDiffBuilder, KeywordIndexParamsBuilder, Modifier, OptimizersConfigDiffBuilder,
+    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, VectorParamsBuilder,
+    VectorsConfigBuilder,
+};
+
+use super::payload::{DOC_ID, KIND, SOURCE, USER};
+
+/// Name of the dense (embedding) vector.
+pub const DENSE: &str = "dense";
+/// Name of the BM25 sparse vector.
+pub const SPARSE: &str = "bm25";
+
+/// Index tuning applied when the collection is created (an existing collection keeps
+/// the settings it was created with). Searches do not depend on it: dense search is
+/// exact (see `request::dense`); these only decide what the server's optimizer builds.
+#[derive(Debug, Clone, Default)]
+pub struct ServerOptions {
+    /// Vector data (KB) a segment needs before the server builds an HNSW index for it.
+    /// `None`: the server's default (10,000 KB, about 6,500 384-d vectors).
+    pub indexing_threshold_kb: Option<usize>,
+    /// A user's vector data (KB) above which the index gets a graph for that user.
+    /// `None`: the server's default (10,000 KB).
+    pub full_scan_threshold_kb: Option<usize>,
+}
+
+/// The request creating a new collection.
+///
+/// HNSW is multitenant: no global graph (`m: 0`), one graph per `user` value
+/// (`payload_m`). BM25 uses the IDF modifier: document frequencies come from the
+/// whole collection, all users together (as in the embedded store).
+pub fn create_collection(
+    name: &str,
+    dense_dim: usize,
+    options: &ServerOptions,
+) -> CreateCollection {
+    let mut vectors = VectorsConfigBuilder::default();
+    vectors.add_named_vector_params(
+        DENSE,
+        VectorParamsBuilder::new(dense_dim as u64, Distance::Cosine),
+    );
+    let mut sparse = SparseVectorsConfigBuilder::default();
+    sparse.add_named_vector_params(
+        SPARSE,
+        SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
+    );
+    let mut hnsw = HnswConfigDiffBuilder::default().m(0).payload_m(16);
+    if let Some(kb) = options.full_scan_threshold_kb {
+        hnsw = hnsw.full_scan_threshold(kb as u64);
+    }
+    let mut builder = CreateCollectionBuilder::new(name)
+        .vectors_config(vectors)
+        .sparse_vectors_config(sparse)
+        .hnsw_config(hnsw);
+    if let Some(kb) = options.indexing_threshold_kb {
+        builder = builder.optimizers_config(
+            OptimizersConfigDiffBuilder::default().indexing_threshold(kb as u64),
+        );
+    }
+    builder.build()
+}
+
+/// Dimension of the collection's dense vector, if it has one.
+pub fn dense_dim(info: &CollectionInfo) -> Option<usize> {
+    let params = info.config.as_ref()?.params.as_ref()?;
+    match params.vectors_config.as_ref()?.config.as_ref()? {
+        vectors_config::Config::ParamsMap(map) => map.map.get(DENSE).map(|p| p.size as usize),
+        vectors_config::Config::Params(_) => None,
+    }
+}
+
+/// Whether the collection has the BM25 sparse vector.
+pub fn has_sparse(info: &CollectionInfo) -> bool {
+    let sparse = info
+        .config
+        .as_ref()
+        .and_then(|c| c.params.as_ref())
+        .and_then(|p| p.sparse_vectors_config.as_ref());
+    sparse.is_some_and(|s| s.map.contains_key(SPARSE))
+}
+
+/// Payload index requests for the fields the collection lacks: `user` as the tenant
+/// key, plus the fields we filter on. Run on every connect, so a collection created
+/// by someone else (or by an older starcoach) gets them too.
+pub fn missing_indexes(collection: &str, info: &CollectionInfo) -> Vec<CreateFieldIndexCollection> {
+    let tenant = KeywordIndexParamsBuilder::default().is_tenant(true);
+    // Only the tenant gets per-value HNSW links; the others are plain filter indexes.
+    let plain = KeywordIndexParamsBuilder::default().enable_hnsw(false);
+    let mut fields = vec![(USER, tenant)];
+    fields.extend([DOC_ID, KIND, SOURCE].map(|f| (f, plain.clone())));
+    fields
+        .into_iter()
+        .filter(|(field, _)| !info.payload_schema.contains_key(*field))
+        .map(|(field, params)| {
+            CreateFieldIndexCollectionBuilder::new(collection, field, FieldType::Keyword)
+                .field_index_params(params)
+                .wait(true)
+                .build()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qdrant_client::qdrant::{CollectionConfig, CollectionParams};
+
+    /// What the server reports for a collection created by [`create_collection`].
+    fn info_of(create: CreateCollection) -> CollectionInfo {
+        CollectionInfo {
+            config: Some(CollectionConfig {
+                params: Some(CollectionParams {
+                    vectors_config: create.vectors_config,
+                    sparse_vectors_config: create.sparse_vectors_config,
+                    ..Default::default()
+                }),
+                hnsw_config: create.hnsw_config,
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_new_collection_has_both_vectors_and_multitenant_hnsw() {
+        let create = create_collection("c", 384, &ServerOptions::default());
+        let hnsw = create.hnsw_config.unwrap();
+        assert_eq!((hnsw.m, hnsw.payload_m), (Some(0), Some(16)));
+        let sparse = &create.sparse_vectors_config.as_ref().unwrap().map[SPARSE];
+        assert_eq!(sparse.modifier, Some(Modifier::Idf as i32));
+        let info = info_of(create);
+        assert_eq!(dense_dim(&info), Some(384));
+        assert!(has_sparse(&info));
+    }
+
+    #[test]
+    fn every_index_is_missing_from_a_new_collection() {
+        let info = info_of(create_collection("c", 384, &ServerOptions::default()));
+        let fields: Vec<_> = missing_indexes("c", &info)
+            .into_iter()
+            .map(|i| i.field_name)
+            .collect();
+        assert_eq!(fields, [USER, DOC_ID, KIND, SOURCE]);
+    }
+}

@@ -1,0 +1,802 @@
+//! The behaviour every [`Store`] backend must have, as test cases over a [`Backend`].
+//!
+//! `tests/store_edge.rs` (embedded Qdrant in a temporary directory) and
+//! `tests/store_server.rs` (a real Qdrant server) both run every case through
+//! [`store_contract_tests!`], so the two backends are held to the same tests.
+//! Vectors are random unit vectors from a seeded generator, so no embedding model is
+//! needed and every run sees the same data.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use starcoach::corpus::{DocumentKind, LineSpan, SectionKind};
+use starcoach::store::{
+    ChunkHit, ChunkPayload, ChunkPoint, SearchMode, SearchQuery, Store, StoreError,
+};
+use uuid::Uuid;
+
+pub const DIM: usize = 384;
+
+/// A store that can say how many vectors its indexes hold (all users together).
+#[async_trait]
+pub trait IndexedStore: Store {
+    async fn indexed_vectors(&self) -> usize;
+}
+
+/// One backend under test: a store location (a directory, a server's collection)
+/// that can be opened, reopened and restarted.
+#[async_trait]
+pub trait Backend: Send + Sync {
+    /// Open this backend's store (the same one every time) for `dim`-d vectors.
+    async fn open_dim(&self, dim: usize) -> Result<Arc<dyn IndexedStore>, StoreError>;
+
+    /// Open it with index thresholds low enough that 6,000 points get an HNSW graph
+    /// and a user's points are walked through it rather than scanned.
+    async fn open_small_index_thresholds(&self) -> Arc<dyn IndexedStore>;
+
+    /// Everything flushed must survive this: the embedded store is closed and
+    /// reopened (the caller dropped every handle), the server process is restarted.
+    async fn restart(&self);
+
+    /// Release what the backend holds (stop a server) at the end of a passing test.
+    async fn shutdown(&self) {}
+
+    async fn open(&self) -> Arc<dyn Store> {
+        self.open_dim(DIM).await.expect("store opens")
+    }
+}
+
+/// Generate one `#[tokio::test]` per contract case, each on a fresh `$backend`.
+#[macro_export]
+macro_rules! store_contract_tests {
+    ($backend:expr) => {
+        store_contract_tests!(@case $backend, upsert_then_search_returns_the_nearest_point);
+        store_contract_tests!(@case $backend, one_user_never_sees_or_changes_another_users_points);
+        store_contract_tests!(@case $backend, delete_documents_removes_exactly_those_documents);
+        store_contract_tests!(@case $backend, set_document_lines_moves_the_document_and_each_chunk);
+        store_contract_tests!(@case $backend, documents_reports_missing_chunks_and_mixed_versions_as_incomplete);
+        store_contract_tests!(@case $backend, flushed_writes_survive_a_restart);
+        store_contract_tests!(@case $backend, a_store_refuses_vectors_of_another_dimension);
+        store_contract_tests!(@case $backend, bm25_and_hybrid_find_a_chunk_by_a_rare_keyword);
+        store_contract_tests!(@threads 4, $backend, concurrent_writes_flushes_and_searches_do_not_collide);
+        store_contract_tests!(@threads 2, $backend, filtered_recall_is_complete_with_default_settings);
+        store_contract_tests!(@threads 2, $backend, filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_filters);
+
+        /// Run with `--ignored --nocapture`: p50/p95 of hybrid search at ~1,000 stories.
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        #[ignore = "a measurement, not a check: run with --ignored --nocapture"]
+        async fn hybrid_search_latency() {
+            let backend = $backend;
+            store_contract::hybrid_search_latency(&backend).await;
+            store_contract::Backend::shutdown(&backend).await;
+        }
+    };
+    (@case $backend:expr, $name:ident) => {
+        #[tokio::test]
+        async fn $name() {
+            let backend = $backend;
+            store_contract::$name(&backend).await;
+            store_contract::Backend::shutdown(&backend).await;
+        }
+    };
+    (@threads $threads:literal, $backend:expr, $name:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = $threads)]
+        async fn $name() {
+            let backend = $backend;
+            store_contract::$name(&backend).await;
+            store_contract::Backend::shutdown(&backend).await;
+        }
+    };
+}
+
+/// SplitMix64: small, seeded, good enough for test vectors.
+pub struct Rng(pub u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in (0, 1].
+    fn unit(&mut self) -> f64 {
+        ((self.next_u64() >> 11) + 1) as f64 / (1u64 << 53) as f64
+    }
+
+    /// Uniform in `0..n`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    /// A random direction: normal coordinates (Box-Muller), L2-normalised.
+    pub fn unit_vector(&mut self, dim: usize) -> Vec<f32> {
+        let v: Vec<f64> = (0..dim)
+            .map(|_| {
+                let (u1, u2) = (self.unit(), self.unit());
+                (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos()
+            })
+            .collect();
+        let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+        v.iter().map(|x| (x / norm) as f32).collect()
+    }
+}
+
+/// Everything a test chunk needs; the rest of the payload is filled in.
+pub struct Chunk<'a> {
+    pub user: &'a str,
+    pub doc: &'a str,
+    pub index: usize,
+    pub count: usize,
+    pub hash: &'a str,
+    pub kind: DocumentKind,
+    pub text: String,
+    pub dense: Vec<f32>,
+}
+
+impl Chunk<'_> {
+    pub fn point(self) -> ChunkPoint {
+        let key = format!("{}/{}/{}/{}", self.user, self.doc, self.index, self.hash);
+        ChunkPoint {
+            id: Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes()),
+            dense: self.dense,
+            sparse_text: self.text.clone(),
+            payload: ChunkPayload {
+                user: self.user.into(),
+                doc_id: self.doc.into(),
+                content_hash: self.hash.into(),
+                kind: self.kind,
+                section: SectionKind::Action,
+                source: format!("{}.md", self.doc),
+                title: format!("Title of {}", self.doc),
+                tags: vec![],
+                doc_lines: LineSpan::new(1, 10 * self.count),
+                lines: LineSpan::new(1 + 10 * self.index, 10 * (self.index + 1)),
+                chunk_index: self.index,
+                chunk_count: self.count,
+                text: self.text,
+            },
+        }
+    }
+}
+
+/// `docs` complete documents of `chunks` chunks each for `user`, random vectors.
+pub fn documents(rng: &mut Rng, user: &str, docs: usize, chunks: usize) -> Vec<ChunkPoint> {
+    let mut points = Vec::new();
+    for d in 0..docs {
+        let doc = format!("{user}-doc{d}");
+        for index in 0..chunks {
+            points.push(
+                Chunk {
+                    user,
+                    doc: &doc,
+                    index,
+                    count: chunks,
+                    hash: "h1",
+                    kind: DocumentKind::Story,
+                    text: format!("I led the team through a hard quarter, part {index}"),
+                    dense: rng.unit_vector(DIM),
+                }
+                .point(),
+            );
+        }
+    }
+    points
+}
+
+pub fn query(dense: Vec<f32>, text: &str, mode: SearchMode, limit: usize) -> SearchQuery {
+    SearchQuery {
+        dense,
+        text: text.into(),
+        mode,
+        kind: None,
+        limit,
+    }
+}
+
+pub const MODES: [SearchMode; 3] = [SearchMode::Dense, SearchMode::Bm25, SearchMode::Hybrid];
+
+pub async fn upsert_then_search_returns_the_nearest_point(backend: &impl Backend) {
+    let store = backend.open().await;
+    let points = documents(&mut Rng(1), "alice", 10, 5);
+    let target = points[17].clone();
+    store.upsert(points).await.unwrap();
+
+    let hits = store
+        .search(
+            "alice",
+            &query(target.dense.clone(), "", SearchMode::Dense, 5),
+        )
+        .await
+        .unwrap();
+
+    assert_eq!(hits.len(), 5);
+    assert_eq!(hits[0].payload, target.payload);
+    assert!(
+        (hits[0].score - 1.0).abs() < 1e-4,
+        "cosine of itself: {}",
+        hits[0].score
+    );
+    assert!(hits.windows(2).all(|w| w[0].score >= w[1].score));
+}
+
+pub async fn one_user_never_sees_or_changes_another_users_points(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut rng = Rng(2);
+    let mut alice = documents(&mut rng, "alice", 4, 3);
+    alice[0].sparse_text = "zanzibar quokka migration".into();
+    let secret = alice[0].clone();
+    store.upsert(alice).await.unwrap();
+    store
+        .upsert(documents(&mut rng, "bob", 2, 3))
+        .await
+        .unwrap();
+
+    for mode in MODES {
+        let q = query(secret.dense.clone(), "zanzibar quokka", mode, 50);
+        let hits = store.search("bob", &q).await.unwrap();
+        assert!(hits.iter().all(|h| h.payload.user == "bob"), "{mode:?}");
+        let hits = store.search("carol", &q).await.unwrap();
+        assert!(
+            hits.is_empty(),
+            "{mode:?}: a user without data sees nothing"
+        );
+    }
+    let bob_docs = store.documents("bob").await.unwrap();
+    assert_eq!(bob_docs.len(), 2);
+    assert!(bob_docs.iter().all(|d| d.doc_id.starts_with("bob-")));
+    assert_eq!(store.count("bob").await.unwrap(), 6);
+    assert_eq!(store.count("alice").await.unwrap(), 12);
+
+    let alice_doc = secret.payload.doc_id.clone();
+    store
+        .delete_documents("bob", std::slice::from_ref(&alice_doc))
+        .await
+        .unwrap();
+    store
+        .set_document_lines(
+            "bob",
+            &alice_doc,
+            LineSpan::new(90, 99),
+            &[LineSpan::new(90, 91)],
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.count("alice").await.unwrap(), 12);
+    let hits = store
+        .search(
+            "alice",
+            &query(secret.dense.clone(), "", SearchMode::Dense, 1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        hits[0].payload, secret.payload,
+        "bob's writes did not touch alice"
+    );
+}
+
+pub async fn delete_documents_removes_exactly_those_documents(backend: &impl Backend) {
+    let store = backend.open().await;
+    store
+        .upsert(documents(&mut Rng(3), "alice", 5, 3))
+        .await
+        .unwrap();
+
+    let gone = ["alice-doc1".to_string(), "alice-doc3".to_string()];
+    store.delete_documents("alice", &gone).await.unwrap();
+    store.delete_documents("alice", &[]).await.unwrap();
+
+    let left: Vec<_> = store
+        .documents("alice")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|d| d.doc_id)
+        .collect();
+    assert_eq!(left, ["alice-doc0", "alice-doc2", "alice-doc4"]);
+    assert_eq!(store.count("alice").await.unwrap(), 9);
+}
+
+pub async fn set_document_lines_moves_the_document_and_each_chunk(backend: &impl Backend) {
+    let store = backend.open().await;
+    let points = documents(&mut Rng(4), "alice", 2, 3);
+    let probes: Vec<_> = points[..3].iter().map(|p| p.dense.clone()).collect();
+    store.upsert(points).await.unwrap();
+
+    let chunk_lines = [
+        LineSpan::new(101, 105),
+        LineSpan::new(106, 110),
+        LineSpan::new(111, 120),
+    ];
+    store
+        .set_document_lines("alice", "alice-doc0", LineSpan::new(100, 120), &chunk_lines)
+        .await
+        .unwrap();
+
+    for (probe, lines) in probes.into_iter().zip(chunk_lines) {
+        let hit = &store
+            .search("alice", &query(probe, "", SearchMode::Dense, 1))
+            .await
+            .unwrap()[0];
+        assert_eq!(hit.payload.doc_id, "alice-doc0");
+        assert_eq!(hit.payload.lines, lines);
+        assert_eq!(hit.payload.doc_lines, LineSpan::new(100, 120));
+        assert!(hit.payload.text.starts_with("I led"), "other fields kept");
+    }
+    let docs = store.documents("alice").await.unwrap();
+    assert_eq!(docs[0].doc_lines, LineSpan::new(100, 120));
+    assert_eq!(
+        docs[1].doc_lines,
+        LineSpan::new(1, 30),
+        "other document untouched"
+    );
+}
+
+pub async fn documents_reports_missing_chunks_and_mixed_versions_as_incomplete(
+    backend: &impl Backend,
+) {
+    let store = backend.open().await;
+    let mut rng = Rng(5);
+    let mut points = documents(&mut rng, "alice", 3, 3);
+    points.remove(4); // alice-doc1 loses its middle chunk
+    let mut newer = documents(&mut rng, "alice", 3, 3).remove(8); // alice-doc2, chunk 2
+    newer.payload.content_hash = "h2".into();
+    newer.id = Uuid::new_v4();
+    points.push(newer); // alice-doc2 now has 4 chunks of two versions
+    store.upsert(points).await.unwrap();
+
+    let docs = store.documents("alice").await.unwrap();
+    let summary: Vec<_> = docs
+        .iter()
+        .map(|d| {
+            (
+                d.doc_id.as_str(),
+                d.chunks_present,
+                d.chunks_expected,
+                d.is_complete(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("alice-doc0", 3, 3, true),
+            ("alice-doc1", 2, 3, false),
+            ("alice-doc2", 4, 3, false),
+        ]
+    );
+    assert_eq!(docs[2].content_hashes, ["h1", "h2"]);
+    assert_eq!(docs[0].source, "alice-doc0.md");
+}
+
+pub async fn flushed_writes_survive_a_restart(backend: &impl Backend) {
+    let points = documents(&mut Rng(6), "alice", 3, 4);
+    let probe = points[5].clone();
+    let moved = [LineSpan::new(41, 45), LineSpan::new(46, 50)];
+    {
+        let store = backend.open().await;
+        store.upsert(points).await.unwrap();
+        store
+            .delete_documents("alice", &["alice-doc2".into()])
+            .await
+            .unwrap();
+        store
+            .set_document_lines("alice", "alice-doc0", LineSpan::new(40, 80), &moved)
+            .await
+            .unwrap();
+        store.flush().await.unwrap();
+    }
+    backend.restart().await;
+    let store = backend.open().await;
+    assert_eq!(store.count("alice").await.unwrap(), 8);
+    let docs = store.documents("alice").await.unwrap();
+    assert_eq!(docs.len(), 2);
+    assert_eq!(docs[0].doc_lines, LineSpan::new(40, 80));
+    let hits = store
+        .search("alice", &query(probe.dense, "", SearchMode::Dense, 1))
+        .await
+        .unwrap();
+    assert_eq!(hits[0].payload, probe.payload);
+    let hits = store
+        .search(
+            "alice",
+            &query(vec![], "quarter part", SearchMode::Bm25, 20),
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits.len(), 8, "the BM25 index came back too");
+}
+
+pub async fn a_store_refuses_vectors_of_another_dimension(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut short = documents(&mut Rng(7), "alice", 1, 1).remove(0);
+    short.dense.truncate(100);
+    let err = store.upsert(vec![short.clone()]).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::DimensionMismatch {
+                stored: 384,
+                expected: 100
+            }
+        ),
+        "{err:?}"
+    );
+    let err = store
+        .search("alice", &query(short.dense, "", SearchMode::Hybrid, 5))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, StoreError::DimensionMismatch { .. }),
+        "{err:?}"
+    );
+    drop(store);
+
+    let reopened = backend.open_dim(768).await;
+    assert!(
+        matches!(
+            reopened,
+            Err(StoreError::DimensionMismatch {
+                stored: 384,
+                expected: 768
+            })
+        ),
+        "{:?}",
+        reopened.err()
+    );
+}
+
+pub async fn concurrent_writes_flushes_and_searches_do_not_collide(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut tasks = tokio::task::JoinSet::new();
+    for writer in 0..4 {
+        let store = store.clone();
+        tasks.spawn(async move {
+            let mut rng = Rng(100 + writer);
+            for _ in 0..10 {
+                let mut points = documents(&mut rng, "alice", 10, 5);
+                points.iter_mut().for_each(|p| p.id = Uuid::new_v4());
+                store.upsert(points).await?;
+            }
+            Ok(())
+        });
+    }
+    let flusher = store.clone();
+    tasks.spawn(async move {
+        for _ in 0..20 {
+            flusher.flush().await?;
+        }
+        Ok(())
+    });
+    let searcher = store.clone();
+    tasks.spawn(async move {
+        let mut rng = Rng(200);
+        for _ in 0..20 {
+            let q = query(rng.unit_vector(DIM), "team quarter", SearchMode::Hybrid, 5);
+            searcher.search("alice", &q).await?;
+        }
+        Ok::<(), StoreError>(())
+    });
+    while let Some(result) = tasks.join_next().await {
+        result
+            .expect("task did not panic")
+            .expect("operation succeeded");
+    }
+    assert_eq!(store.count("alice").await.unwrap(), 4 * 10 * 50);
+}
+
+/// 200 chunks of everyday text; one mentions a rare word, and half are notes.
+pub fn keyword_bank(rng: &mut Rng) -> (Vec<ChunkPoint>, ChunkPoint) {
+    let words = [
+        "team", "deadline", "customer", "project", "release", "budget",
+    ];
+    let mut points = Vec::new();
+    for i in 0..200 {
+        let text = format!(
+            "the {} and the {} were late again for the {}",
+            words[i % 6],
+            words[(i / 6) % 6],
+            words[(i / 36) % 6]
+        );
+        let kind = if i % 2 == 0 {
+            DocumentKind::Story
+        } else {
+            DocumentKind::Note
+        };
+        let doc = format!("doc{i}");
+        let chunk = Chunk {
+            user: "alice",
+            doc: &doc,
+            index: 0,
+            count: 1,
+            hash: "h1",
+            kind,
+            text,
+            dense: rng.unit_vector(DIM),
+        };
+        points.push(chunk.point());
+    }
+    points[42].sparse_text = "We moved the billing service onto Kubernetes in a weekend".into();
+    let target = points[42].clone();
+    (points, target)
+}
+
+pub async fn bm25_and_hybrid_find_a_chunk_by_a_rare_keyword(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut rng = Rng(8);
+    let (points, target) = keyword_bank(&mut rng);
+    store.upsert(points).await.unwrap();
+    let unrelated = rng.unit_vector(DIM);
+
+    let q = query(unrelated.clone(), "kubernetes", SearchMode::Bm25, 10);
+    let hits = store.search("alice", &q).await.unwrap();
+    assert_eq!(hits.len(), 1, "only one chunk has the word");
+    assert_eq!(hits[0].payload.doc_id, target.payload.doc_id);
+
+    let q = query(
+        unrelated,
+        "How did you handle the Kubernetes move?",
+        SearchMode::Hybrid,
+        10,
+    );
+    let hits = store.search("alice", &q).await.unwrap();
+    assert_eq!(hits.len(), 10);
+    let best = hits[0].score;
+    let found = hits
+        .iter()
+        .find(|h| h.payload.doc_id == target.payload.doc_id);
+    let found = found.expect("hybrid keeps the keyword match");
+    assert!(found.score >= best - 1e-6, "ranked first (ties allowed)");
+
+    let mut notes = query(target.dense.clone(), "kubernetes", SearchMode::Hybrid, 10);
+    notes.kind = Some(DocumentKind::Note);
+    let hits = store.search("alice", &notes).await.unwrap();
+    assert!(hits.iter().all(|h| h.payload.kind == DocumentKind::Note));
+    assert!(hits
+        .iter()
+        .all(|h| h.payload.doc_id != target.payload.doc_id));
+
+    let stopwords_only = query(target.dense.clone(), "the and of", SearchMode::Bm25, 10);
+    assert!(store
+        .search("alice", &stopwords_only)
+        .await
+        .unwrap()
+        .is_empty());
+    let stopwords_only = SearchQuery {
+        mode: SearchMode::Hybrid,
+        ..stopwords_only
+    };
+    let hits = store.search("alice", &stopwords_only).await.unwrap();
+    assert_eq!(
+        hits[0].payload.doc_id, target.payload.doc_id,
+        "falls back to dense"
+    );
+    let none = SearchQuery {
+        limit: 0,
+        ..stopwords_only
+    };
+    assert!(store.search("alice", &none).await.unwrap().is_empty());
+}
+
+pub const USERS: [&str; 3] = ["u0", "u1", "u2"];
+
+/// 3 users x 2,000 chunks (a third of them notes), written and optimized.
+pub async fn recall_bank(store: &dyn Store) -> Vec<ChunkPoint> {
+    let mut rng = Rng(9);
+    let mut all = Vec::new();
+    for user in USERS {
+        let mut points = documents(&mut rng, user, 500, 4);
+        for p in points.iter_mut().step_by(3) {
+            p.payload.kind = DocumentKind::Note;
+        }
+        all.extend(points);
+    }
+    store.upsert(all.clone()).await.unwrap();
+    store.optimize().await.unwrap();
+    all
+}
+
+/// Recall@10 of user-filtered dense search against brute-force cosine, over 20
+/// random queries per user; also checks that no search comes back short.
+pub async fn recall_at_10(
+    store: &dyn Store,
+    all: &[ChunkPoint],
+    kind: Option<DocumentKind>,
+) -> f64 {
+    let mut rng = Rng(10);
+    let (mut found, mut expected) = (0, 0);
+    for user in USERS {
+        let candidates: Vec<_> = all
+            .iter()
+            .filter(|p| p.payload.user == user && kind.is_none_or(|k| p.payload.kind == k))
+            .collect();
+        for _ in 0..20 {
+            let q = rng.unit_vector(DIM);
+            let mut truth: Vec<_> = candidates
+                .iter()
+                .map(|p| (cosine(&p.dense, &q), chunk_key(&p.payload)))
+                .collect();
+            truth.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let truth: HashSet<_> = truth.into_iter().take(10).map(|(_, key)| key).collect();
+
+            let search = SearchQuery {
+                kind,
+                ..query(q, "", SearchMode::Dense, 10)
+            };
+            let hits = store.search(user, &search).await.unwrap();
+            assert_eq!(hits.len(), truth.len(), "{user} {kind:?}: a short result");
+            assert!(hits.iter().all(|h| h.payload.user == user));
+            let got: HashSet<_> = hits.iter().map(|h| chunk_key(&h.payload)).collect();
+            found += truth.intersection(&got).count();
+            expected += truth.len();
+        }
+    }
+    found as f64 / expected as f64
+}
+
+pub fn cosine(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+pub fn chunk_key(p: &ChunkPayload) -> String {
+    format!(
+        "{}/{}/{}/{}",
+        p.user, p.doc_id, p.chunk_index, p.content_hash
+    )
+}
+
+pub async fn filtered_recall_is_complete_with_default_settings(backend: &impl Backend) {
+    let store = backend.open().await;
+    let all = recall_bank(store.as_ref()).await;
+    let recall = recall_at_10(store.as_ref(), &all, None).await;
+    eprintln!("default settings: recall@10 = {recall:.4}");
+    assert!(recall >= 0.99, "recall@10 = {recall}");
+}
+
+/// With an HNSW graph built, the cases where a multitenant graph can return nothing
+/// (an extra `kind` condition; a user's graph entry point deleted) must still find
+/// everything.
+pub async fn filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_filters(
+    backend: &impl Backend,
+) {
+    let store = backend.open_small_index_thresholds().await;
+    let mut all = recall_bank(store.as_ref()).await;
+    let indexed = store.indexed_vectors().await;
+    assert!(
+        indexed >= 2 * all.len(),
+        "dense and BM25 both indexed: {indexed}"
+    );
+
+    for kind in [None, Some(DocumentKind::Story), Some(DocumentKind::Note)] {
+        let recall = recall_at_10(store.as_ref(), &all, kind).await;
+        eprintln!("hnsw index, kind {kind:?}: recall@10 = {recall:.4}");
+        assert!(recall >= 0.99, "kind {kind:?}: recall@10 = {recall}");
+    }
+
+    let gone: Vec<String> = (0..450).map(|d| format!("u0-doc{d}")).collect();
+    store.delete_documents("u0", &gone).await.unwrap();
+    all.retain(|p| !gone.contains(&p.payload.doc_id));
+    assert_eq!(store.count("u0").await.unwrap(), 200);
+    let recall = recall_at_10(store.as_ref(), &all, None).await;
+    eprintln!("hnsw index, after deleting 90% of u0: recall@10 = {recall:.4}");
+    assert!(recall >= 0.99, "after deletes: recall@10 = {recall}");
+}
+
+/// Words for story-like chunk text: BM25 gets realistic document frequencies.
+const VOCABULARY: [&str; 48] = [
+    "team",
+    "deadline",
+    "customer",
+    "project",
+    "release",
+    "budget",
+    "migration",
+    "outage",
+    "conflict",
+    "feedback",
+    "mentor",
+    "roadmap",
+    "latency",
+    "database",
+    "incident",
+    "hiring",
+    "stakeholder",
+    "priority",
+    "launch",
+    "metrics",
+    "revenue",
+    "onboarding",
+    "refactor",
+    "security",
+    "compliance",
+    "vendor",
+    "contract",
+    "negotiation",
+    "prototype",
+    "experiment",
+    "pipeline",
+    "deployment",
+    "rollback",
+    "escalation",
+    "retention",
+    "churn",
+    "forecast",
+    "architecture",
+    "interview",
+    "promotion",
+    "disagreement",
+    "ownership",
+    "initiative",
+    "automation",
+    "testing",
+    "quality",
+    "estimate",
+    "scope",
+];
+
+/// ~`stories` stories of 5 chunks (situation, task, action, result, learnings) each.
+fn story_points(rng: &mut Rng, user: &str, stories: usize) -> Vec<ChunkPoint> {
+    let mut points = documents(rng, user, stories, 5);
+    for point in &mut points {
+        let words: Vec<&str> = (0..60).map(|_| VOCABULARY[rng.below(48)]).collect();
+        point.sparse_text = words.join(" ");
+        point.payload.text = point.sparse_text.clone();
+    }
+    points
+}
+
+/// p50 and p95 of hybrid search (limit 60, as retrieval asks for) for one user with
+/// 1,000 stories (5,000 chunks) among two other users of the same size, after
+/// `optimize`. Prints the numbers; asserts only that searches return results.
+pub async fn hybrid_search_latency(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut rng = Rng(11);
+    let started = Instant::now();
+    for user in USERS {
+        store
+            .upsert(story_points(&mut rng, user, 1_000))
+            .await
+            .unwrap();
+    }
+    store.flush().await.unwrap();
+    store.optimize().await.unwrap();
+    let load = started.elapsed();
+
+    let queries: Vec<SearchQuery> = (0..220)
+        .map(|_| {
+            let text = (0..8)
+                .map(|_| VOCABULARY[rng.below(48)])
+                .collect::<Vec<_>>()
+                .join(" ");
+            query(rng.unit_vector(DIM), &text, SearchMode::Hybrid, 60)
+        })
+        .collect();
+    let mut times = Vec::new();
+    for (i, q) in queries.iter().enumerate() {
+        let started = Instant::now();
+        let hits: Vec<ChunkHit> = store.search("u1", q).await.unwrap();
+        if i >= 20 {
+            // The first 20 warm caches and connections.
+            times.push(started.elapsed());
+        }
+        assert_eq!(hits.len(), 60);
+    }
+    times.sort();
+    let at = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    eprintln!(
+        "hybrid search, 3 users x 5,000 chunks, limit 60: p50 {:.2} ms, p95 {:.2} ms, \
+         max {:.2} ms over {} queries (load + optimize {:.1} s)",
+        ms(at(0.5)),
+        ms(at(0.95)),
+        ms(at(1.0)),
+        times.len(),
+        load.as_secs_f64()
+    );
+}

@@ -82,6 +82,9 @@ pub struct ServerSettings {
     pub addr: String,
     pub max_body_bytes: usize,
     pub request_timeout_secs: u64,
+    /// Bearer API keys (hashed) mapped to users; empty = single-user, loopback only.
+    #[serde(default)]
+    pub api_keys: Vec<crate::http::ApiKeyEntry>,
 }
 
 /// The OpenAI-compatible chat endpoint behind the critique (see [`crate::llm`]).
@@ -143,6 +146,7 @@ impl Default for Settings {
                 addr: "127.0.0.1:8787".into(),
                 max_body_bytes: 64 * 1024,
                 request_timeout_secs: 30,
+                api_keys: Vec::new(),
             },
             llm: LlmSettings::default(),
         }

@@ -20,7 +20,7 @@ use crate::app::Coach;
 use crate::config::Settings;
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::{IngestError, Ingestor, NoProgress};
-use crate::retrieve::{MatchError, Method, Retriever};
+use crate::retrieve::{MatchError, Method, RankedStory, Retriever};
 use crate::store::{EdgeStore, Store, StoreError};
 
 /// Errors of an evaluation run.
@@ -202,8 +202,8 @@ pub struct MethodResult {
     /// 1-based rank of the first acceptable story (within the top 10).
     pub rank: Option<usize>,
     pub gap: bool,
-    /// Top stories: title, ranking score and fit score.
-    pub top: Vec<(String, f32, f32)>,
+    /// The top stories with their scores.
+    pub top: Vec<RankedStory>,
     /// Fit score of the first acceptable story, if ranked.
     pub accepted_fit: Option<f32>,
 }
@@ -361,8 +361,8 @@ pub async fn run(
                 top: ranking
                     .stories
                     .iter()
-                    .take(3)
-                    .map(|s| (s.title.clone(), s.score, s.fit_score))
+                    .take(5)
+                    .cloned()
                     .collect(),
             });
         }
@@ -558,8 +558,12 @@ pub fn render(report: &EvalReport) -> String {
             q.competencies
         );
         if let Some(r) = r {
-            for (title, score, fit) in &r.top {
-                let _ = writeln!(out, "      {score:>7.3} fit {fit:.3}  {title}");
+            for s in &r.top {
+                let _ = writeln!(
+                    out,
+                    "      {:>7.3} fit {:.3}  {}",
+                    s.score, s.fit_score, s.title
+                );
             }
         }
     }

@@ -150,7 +150,8 @@ pub struct JsonCompletion<T> {
     pub tokens_estimated: bool,
     /// The model that answered, as the server names it.
     pub model: String,
-    /// 1, or 2 when the first attempt failed and the retry succeeded.
+    /// Requests made: 1, 2 after a retry (or after re-sending a refused schema
+    /// without its constraint keywords), at most 3.
     pub attempts: u32,
 }
 
@@ -382,6 +383,7 @@ impl LlmClient {
 
         let mut attempt = 0u32;
         let mut max_attempts = 2u32;
+        let mut retrying = false;
         while attempt < max_attempts {
             attempt += 1;
             let now = Instant::now();
@@ -422,7 +424,7 @@ impl LlmClient {
                             "no answer from the LLM at {} within {:.1} s{}",
                             self.inner.base_url,
                             budget.as_secs_f64(),
-                            if attempt > 1 { " (on the retry)" } else { "" }
+                            if retrying { " (on the retry)" } else { "" }
                         ),
                     });
                 }
@@ -447,6 +449,7 @@ impl LlmClient {
                         return Err(e);
                     }
                     last_error = Some(e);
+                    retrying = true;
                     if deadline.saturating_duration_since(Instant::now())
                         > TRANSIENT_RETRY_PAUSE + MIN_ATTEMPT_BUDGET
                     {
@@ -491,7 +494,7 @@ impl LlmClient {
                 Err(reason) => {
                     span.in_scope(|| tracing::warn!(%reason, "LLM answer rejected"));
                     let error = LlmError::InvalidOutput {
-                        reason: if attempt > 1 {
+                        reason: if retrying {
                             format!("{reason} (also on the retry)")
                         } else {
                             reason.clone()
@@ -508,6 +511,7 @@ impl LlmClient {
                         "Your previous answer was rejected: {reason}. Answer again with only a JSON object that follows the {schema_name} schema exactly."
                     )));
                     last_error = Some(error);
+                    retrying = true;
                 }
             }
         }

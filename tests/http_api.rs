@@ -184,3 +184,79 @@ async fn health_and_match_and_every_bad_input() {
         "application/problem+json"
     );
 }
+
+#[tokio::test]
+async fn api_keys_map_callers_to_their_own_stories() {
+    use starcoach::http::{hash_key, ApiKeyEntry};
+    let tmp = tempfile::tempdir().unwrap();
+    let base = common::coach(&tmp.path().join("store"));
+    base.ingestor
+        .ingest_paths("alice", &[common::corpus_dir()], &NoProgress)
+        .await
+        .unwrap();
+    let mut settings = (*base.settings).clone();
+    settings.server.api_keys = vec![
+        ApiKeyEntry {
+            user: "alice".into(),
+            key_sha256: hash_key("alice-key"),
+        },
+        ApiKeyEntry {
+            user: "bob".into(),
+            key_sha256: hash_key("bob-key"),
+        },
+    ];
+    let coach =
+        starcoach::app::Coach::from_parts(settings, base.store.clone(), base.embedder.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(starcoach::http::serve_on(coach, listener));
+    let client = reqwest::Client::new();
+    let url = format!("http://{addr}/v1/stories/match");
+    let body = json!({"question": "Tell me about a time you mentored someone", "top_k": 3});
+
+    let anonymous = client.post(&url).json(&body).send().await.unwrap();
+    assert_eq!(anonymous.headers()["www-authenticate"], "Bearer");
+    assert_eq!(anonymous.status(), 401);
+    assert_eq!(
+        anonymous.headers()["content-type"],
+        "application/problem+json"
+    );
+
+    let wrong = client
+        .post(&url)
+        .bearer_auth("alice-key-guess")
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), 401);
+
+    let alice: Value = client
+        .post(&url)
+        .bearer_auth("alice-key")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(alice["user"], "alice");
+    assert_eq!(alice["stories"].as_array().unwrap().len(), 3);
+
+    let bob: Value = client
+        .post(&url)
+        .bearer_auth("bob-key")
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bob["user"], "bob");
+    assert!(
+        bob["stories"].as_array().unwrap().is_empty(),
+        "bob must not see alice's stories"
+    );
+}

@@ -81,14 +81,21 @@ impl FromRequestParts<Coach> for AuthUser {
         let value = parts
             .headers
             .get(header::AUTHORIZATION)
-            .ok_or(Unauthorized("missing Authorization: Bearer <api key> header"))?;
+            .ok_or(Unauthorized(
+                "missing Authorization: Bearer <api key> header",
+            ))?;
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or(Unauthorized("Authorization header must be `Bearer <api key>`"))?;
+            .ok_or(Unauthorized(
+                "Authorization header must be `Bearer <api key>`",
+            ))?;
         user_for_key(keys, token)
             .map(|user| AuthUser(user.to_string()))
             .ok_or(Unauthorized("unknown API key"))

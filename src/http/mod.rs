@@ -1,6 +1,7 @@
 //! The HTTP API (axum): thin handlers over the library, one error type, request ids
 //! and a tracing span on every request.
 
+mod auth;
 mod error;
 mod extract;
 mod routes;
@@ -18,6 +19,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::app::Coach;
+pub use auth::{hash_key, user_for_key, ApiKeyEntry, AuthUser};
 pub use error::{ApiError, Problem};
 pub use extract::{ApiJson, BodyLimit};
 
@@ -51,6 +53,18 @@ pub fn router(coach: Coach) -> Router {
 /// Bind `addr` and serve until Ctrl-C / SIGTERM, finishing in-flight requests.
 pub async fn serve(coach: Coach, addr: &str) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
+    if coach.settings.server.api_keys.is_empty() && !listener.local_addr()?.ip().is_loopback() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "refusing to serve on {addr} without API keys: anyone on the network could read the stories. \
+                 Configure [[server.api_keys]] (see README) or bind a loopback address such as 127.0.0.1:8787"
+            ),
+        ));
+    }
+    if coach.settings.server.api_keys.is_empty() {
+        tracing::warn!("no API keys configured: single-user mode, loopback only");
+    }
     serve_on(coach, listener).await
 }
 

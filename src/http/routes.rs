@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
+use super::auth::AuthUser;
 use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::app::Coach;
@@ -30,13 +31,13 @@ pub struct MatchBody {
 /// Rank the caller's stories for a question.
 pub async fn match_stories(
     State(coach): State<Coach>,
+    AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> Result<Json<MatchResponse>, ApiError> {
     let request = MatchRequest {
         question: body.question,
         top_k: body.top_k.unwrap_or(coach.settings.retrieval.default_top_k),
     };
-    let user = coach.settings.default_user.clone();
     let response = coach.retriever.match_stories(&user, &request).await?;
     Ok(Json(response))
 }
@@ -44,8 +45,8 @@ pub async fn match_stories(
 /// Which competencies the caller's stories cover, with their level, and the gaps.
 pub async fn coverage(
     State(coach): State<Coach>,
+    AuthUser(user): AuthUser,
 ) -> Result<Json<crate::coverage::CoverageReport>, ApiError> {
-    let user = coach.settings.default_user.clone();
     let report = crate::coverage::coverage(&coach.retriever, &user).await?;
     Ok(Json(report))
 }

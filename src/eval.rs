@@ -358,12 +358,7 @@ pub async fn run(
                 rank,
                 gap: ranking.gap,
                 accepted_fit: rank.map(|r| ranking.stories[r - 1].fit_score),
-                top: ranking
-                    .stories
-                    .iter()
-                    .take(5)
-                    .cloned()
-                    .collect(),
+                top: ranking.stories.iter().take(5).cloned().collect(),
             });
         }
         questions.push(QuestionResult {

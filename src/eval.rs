@@ -504,14 +504,20 @@ pub fn render(report: &EvalReport) -> String {
             "gap rec"
         );
         for m in &s.methods {
+            // Precision is undefined when no gap was declared.
+            let precision = if m.gap_declared == 0 {
+                "-".to_string()
+            } else {
+                format!("{:.3}", m.gap_precision)
+            };
             let _ = writeln!(
                 out,
-                "  {:<8} {:>6.3} {:>6.3} {:>6.3} {:>9.3} {:>9.3}   ({} answerable; gaps: {} expected, {} declared, {} right)",
+                "  {:<8} {:>6.3} {:>6.3} {:>6.3} {:>9} {:>9.3}   ({} answerable; gaps: {} expected, {} declared, {} right)",
                 m.method.as_str(),
                 m.hit_at_1,
                 m.hit_at_3,
                 m.mrr,
-                m.gap_precision,
+                precision,
                 m.gap_recall,
                 m.answerable,
                 m.gap_expected,

@@ -236,7 +236,7 @@ fn is_team_sentence(s: &str) -> bool {
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
         .collect();
-    let team = words.iter().any(|w| w == "we" || w == "our" || w == "us");
+    let team = words.iter().any(|w| w == "we");
     let own = words
         .iter()
         .any(|w| w == "i" || w == "my" || w == "me" || w.starts_with("i'"));

@@ -41,15 +41,19 @@ pub struct FitSettings {
     pub gap: f32,
     /// Weight of the competency agreement in the fit score.
     pub competency_weight: f32,
+    /// Weight of the story's two best sentences in the fit score (measured on dev:
+    /// 0 separates gaps best, F1 0.71 against 0.64 at 0.5).
+    pub sentence_weight: f32,
 }
 
 impl Default for FitSettings {
     fn default() -> Self {
         Self {
-            strong: 0.55,
-            workable: 0.45,
-            gap: 0.35,
+            strong: 0.40,
+            workable: 0.30,
+            gap: 0.22,
             competency_weight: 0.0,
+            sentence_weight: 0.0,
         }
     }
 }
@@ -71,10 +75,12 @@ impl FitSettings {
 }
 
 /// The fit score of a story: the cosine of its best chunk to the question, blended
-/// with its cosine to the question's competency prototype.
-pub fn fit_score(settings: &FitSettings, dense: f32, competency: f32) -> f32 {
-    let w = settings.competency_weight.clamp(0.0, 1.0);
-    (1.0 - w) * dense + w * competency
+/// with the mean cosine of its two best sentences to the question (and, if
+/// configured, its cosine to the question's competency prototype).
+pub fn fit_score(settings: &FitSettings, dense: f32, competency: f32, sentence: f32) -> f32 {
+    let c = settings.competency_weight.clamp(0.0, 1.0);
+    let s = settings.sentence_weight.clamp(0.0, 1.0 - c);
+    (1.0 - c - s) * dense + c * competency + s * sentence
 }
 
 #[cfg(test)]

@@ -192,6 +192,7 @@ pub struct RankedStory {
     pub fit: FitLevel,
     pub dense: f32,
     pub bm25: f32,
+    pub bm25_raw: f32,
     pub competency: f32,
     pub sentence: f32,
     pub tag: f32,
@@ -318,6 +319,46 @@ impl Retriever {
         Ok(vector)
     }
 
+    /// Vectors of several questions, embedding the uncached ones in one model call.
+    async fn embed_questions(&self, texts: &[&str]) -> Result<Vec<Arc<Vec<f32>>>, MatchError> {
+        let cached: Vec<Option<Arc<Vec<f32>>>> = {
+            let mut cache = lock(&self.questions);
+            texts.iter().map(|t| cache.get(&t.to_string())).collect()
+        };
+        let mut missing: Vec<String> = texts
+            .iter()
+            .zip(&cached)
+            .filter(|(_, c)| c.is_none())
+            .map(|(t, _)| t.to_string())
+            .collect();
+        missing.sort();
+        missing.dedup();
+        let mut fresh: HashMap<String, Arc<Vec<f32>>> = HashMap::new();
+        if !missing.is_empty() {
+            let vectors = self
+                .embedder
+                .embed(missing.clone())
+                .instrument(info_span!("match.embed", n = missing.len()))
+                .await?;
+            if vectors.len() != missing.len() {
+                return Err(
+                    EmbedError::Inference("wrong number of question vectors".into()).into(),
+                );
+            }
+            let mut cache = lock(&self.questions);
+            for (t, v) in missing.into_iter().zip(vectors) {
+                let v = Arc::new(v);
+                cache.insert(t.clone(), v.clone());
+                fresh.insert(t, v);
+            }
+        }
+        Ok(texts
+            .iter()
+            .zip(cached)
+            .map(|(t, c)| c.unwrap_or_else(|| fresh[*t].clone()))
+            .collect())
+    }
+
     /// Rank `user`'s stories for a question with the hybrid method, with fit levels,
     /// evidence and advice.
     pub async fn match_stories(
@@ -338,25 +379,21 @@ impl Retriever {
         request.validate(&self.settings)?;
         let started = Instant::now();
         let question = request.question.trim().to_string();
-        let notes_query = async {
-            let vector = self.embed_question(&question).await?;
-            let query = SearchQuery {
-                dense: vector.to_vec(),
-                text: question.clone(),
-                mode: SearchMode::Dense,
-                kind: Some(DocumentKind::Note),
-                limit: RELATED_NOTES * 3,
-            };
-            self.store
-                .search(user, &query)
-                .instrument(info_span!("match.search_notes"))
-                .await
-                .map_err(MatchError::from)
+        let analysis = self
+            .analyse(user, &question, method, None, request.top_k)
+            .await?;
+        let note_query = SearchQuery {
+            dense: analysis.question.to_vec(),
+            text: question.clone(),
+            mode: SearchMode::Dense,
+            kind: Some(DocumentKind::Note),
+            limit: RELATED_NOTES * 3,
         };
-        let (analysis, note_hits) = tokio::try_join!(
-            self.analyse(user, &question, method, None, request.top_k),
-            notes_query
-        )?;
+        let note_hits = self
+            .store
+            .search(user, &note_query)
+            .instrument(info_span!("match.search_notes"))
+            .await?;
         let top: Vec<usize> = (0..analysis.stories.len().min(request.top_k)).collect();
         let bank = self
             .bank_for(user, top.iter().map(|&i| &analysis.stories[i].hit.payload))
@@ -423,6 +460,7 @@ impl Retriever {
                 fit: self.settings.fit.level(f),
                 dense: s.dense,
                 bm25: s.bm25,
+                bm25_raw: s.bm25_raw,
                 competency: s.competency,
                 sentence: s.sentence,
                 tag: s.tag,
@@ -481,9 +519,20 @@ impl Retriever {
         force_competency: Option<usize>,
         top_k: usize,
     ) -> Result<Analysis, MatchError> {
-        let (vector, index) = tokio::try_join!(self.embed_question(question), async {
-            self.competency_index().await
-        })?;
+        // The question and its core in one model call (both are cached).
+        let hybrid_core = if method == Method::Hybrid && self.settings.ranking.strip_frame {
+            rank::question_core(question)
+        } else {
+            question
+        };
+        let (vector, index) = tokio::try_join!(
+            async {
+                self.embed_questions(&[question, hybrid_core])
+                    .await
+                    .map(|mut v| v.swap_remove(0))
+            },
+            async { self.competency_index().await }
+        )?;
         let ranking = &self.settings.ranking;
         let detected = match force_competency {
             Some(c) => vec![(c, 1.0)],
@@ -504,6 +553,13 @@ impl Retriever {
             rank::question_core(question)
         } else {
             question
+        };
+        let voiced;
+        let core = if hybrid && ranking.first_person {
+            voiced = rank::first_person(core);
+            voiced.as_str()
+        } else {
+            core
         };
         let search_vector = if core == question {
             vector.clone()
@@ -527,7 +583,9 @@ impl Retriever {
             limit,
         };
         let need_bm25 = method != Method::Dense;
-        let need_competency = hybrid || self.settings.fit.competency_weight > 0.0;
+        let need_competency = (hybrid
+            && (ranking.competency_weight > 0.0 && ranking.fusion != Fusion::Qdrant))
+            || self.settings.fit.competency_weight > 0.0;
         let need_fused = hybrid && ranking.fusion == Fusion::Qdrant;
         let search = |wanted: bool, q: SearchQuery, name: &'static str| async move {
             if !wanted {
@@ -538,7 +596,8 @@ impl Retriever {
                 .instrument(info_span!("match.search", list = name))
                 .await
         };
-        let (dense, bm25, competency, fused) = tokio::try_join!(
+        let need_full = hybrid && ranking.full_list_weight > 0.0 && core != question;
+        let (dense, bm25, competency, fused, dense_full) = tokio::try_join!(
             search(true, query(SearchMode::Dense, &search_vector), "dense"),
             search(need_bm25, query(SearchMode::Bm25, &search_vector), "bm25"),
             search(
@@ -551,14 +610,43 @@ impl Retriever {
                 query(SearchMode::Hybrid, &search_vector),
                 "fused"
             ),
+            search(need_full, query(SearchMode::Dense, &vector), "dense_full"),
         )?;
         let lists = Lists {
             dense,
             bm25,
             competency,
             fused,
+            dense_full,
         };
         let mut stories = rank::rank(method, &lists, ranking);
+        for (weight, target) in [
+            (ranking.sentence_list_weight, &search_vector[..]),
+            (ranking.competency_sentence_weight, &prototype[..]),
+        ] {
+            if !hybrid || weight <= 0.0 {
+                continue;
+            }
+            let cached = lock(&self.banks).get(user).cloned();
+            let bank = match cached {
+                Some(bank) => bank,
+                None => self.load_bank(user).await?,
+            };
+            let mut scores = Vec::with_capacity(bank.len());
+            for story in bank.stories() {
+                let scored = self.score_sentences(story, target).await?;
+                let hit = ChunkHit {
+                    score: 0.0,
+                    payload: bank_payload(story),
+                };
+                scores.push((
+                    story.doc_id.clone(),
+                    rank::top_two_mean(scored.iter().map(|s| s.score)),
+                    hit,
+                ));
+            }
+            rank::fuse_sentence_list(&mut stories, &scores, weight, ranking.rrf_k);
+        }
         if hybrid && ranking.rerank_depth > 0 && !stories.is_empty() {
             let depth = ranking.rerank_depth.min(stories.len());
             let bank = self
@@ -582,9 +670,26 @@ impl Retriever {
             }
             rank::rerank(&mut stories, depth, ranking);
         }
+        // The fit score reads the story's best sentences too: computed for the stories
+        // that are shown (their sentence vectors are cached).
+        if self.settings.fit.sentence_weight > 0.0 && !stories.is_empty() {
+            let depth = top_k.min(stories.len());
+            let bank = self
+                .bank_for(user, stories[..depth].iter().map(|s| &s.hit.payload))
+                .await?;
+            for story in stories[..depth].iter_mut() {
+                if story.sentence != 0.0 {
+                    continue;
+                }
+                if let Some(stored) = bank.get(&story.doc_id) {
+                    let scored = self.score_sentences(stored, &search_vector).await?;
+                    story.sentence = rank::top_two_mean(scored.iter().map(|s| s.score));
+                }
+            }
+        }
         let fit_scores = stories
             .iter()
-            .map(|s| fit_score(&self.settings.fit, s.dense, s.competency))
+            .map(|s| fit_score(&self.settings.fit, s.dense, s.competency, s.sentence))
             .collect();
         Ok(Analysis {
             question: vector,
@@ -739,6 +844,27 @@ impl Retriever {
                 order,
             })
             .collect())
+    }
+}
+
+/// A payload standing for a stored story (its first chunk), for stories that only
+/// the sentence list found.
+fn bank_payload(story: &BankStory) -> crate::store::ChunkPayload {
+    let first = story.chunks.first();
+    crate::store::ChunkPayload {
+        user: String::new(),
+        doc_id: story.doc_id.clone(),
+        content_hash: story.content_hash.clone(),
+        kind: DocumentKind::Story,
+        section: first.map_or(SectionKind::Preamble, |c| c.section),
+        source: story.source.clone(),
+        title: story.title.clone(),
+        tags: story.tags.clone(),
+        doc_lines: story.lines,
+        lines: first.map_or(story.lines, |c| c.lines),
+        chunk_index: first.map_or(0, |c| c.index),
+        chunk_count: story.chunk_count,
+        text: first.map_or_else(|| story.title.clone(), |c| c.text.clone()),
     }
 }
 

@@ -54,6 +54,10 @@ pub enum Fusion {
     /// Reciprocal rank fusion of the chunk lists (as Qdrant does, but with our `rrf_k`
     /// and weights, and the competency list), then the best chunk per story.
     ChunkRrf,
+    /// Dense cosine + `bm25_weight` × BM25 / (BM25 + `bm25_saturation`): BM25 counts in
+    /// proportion to how strongly the question's words match, not relative to the
+    /// best story (a question of common words barely moves the dense order).
+    Saturated,
 }
 
 /// Weight of a chunk's score by the section it comes from.
@@ -114,6 +118,9 @@ pub struct RankingSettings {
     pub strip_frame: bool,
     /// Weight of the full question's vector mixed into the core's (0: core only).
     pub full_question_weight: f32,
+    /// Search with the core in the first person ("your manager" -> "my manager"), the
+    /// voice stories are written in.
+    pub first_person: bool,
     /// Stories re-scored by their best sentences (0: no rerank).
     pub rerank_depth: usize,
     /// Weight of the sentence score added to the fused score in the rerank.
@@ -121,24 +128,44 @@ pub struct RankingSettings {
     /// Weight of the tag score above `tag_threshold` added in the rerank.
     pub tag_weight: f32,
     pub tag_threshold: f32,
+    /// Weight of the dense list for the question as asked in [`Fusion::ChunkRrf`]
+    /// (beside the list for its core).
+    pub full_list_weight: f32,
+    /// BM25 score at which BM25 counts half its weight ([`Fusion::Saturated`]).
+    pub bm25_saturation: f32,
+    /// Subtracted per natural log of a story's chunk count: a long story has more
+    /// chunks to match by chance.
+    pub length_penalty: f32,
+    /// Weight of the sentence list (every story ranked by its two best sentences)
+    /// fused by reciprocal rank with constant `rrf_k` (0: off).
+    pub sentence_list_weight: f32,
+    /// Weight of the list of stories ranked by their two sentences closest to the
+    /// question's competency prototype (0: off).
+    pub competency_sentence_weight: f32,
 }
 
 impl Default for RankingSettings {
     fn default() -> Self {
         Self {
-            fusion: Fusion::Score,
+            fusion: Fusion::Qdrant,
             rrf_k: 10.0,
             bm25_weight: 0.1,
-            competency_weight: 0.5,
+            competency_weight: 0.0,
             second_chunk_bonus: 0.0,
             section_weights: SectionWeights::default(),
             competency_margin: 0.03,
             strip_frame: true,
             full_question_weight: 0.0,
+            first_person: false,
             rerank_depth: 0,
             sentence_weight: 1.0,
             tag_weight: 0.0,
             tag_threshold: 0.3,
+            length_penalty: 0.0,
+            bm25_saturation: 10.0,
+            full_list_weight: 0.0,
+            sentence_list_weight: 0.0,
+            competency_sentence_weight: 0.0,
         }
     }
 }
@@ -204,6 +231,8 @@ pub struct StoryScore {
     pub dense: f32,
     /// BM25 of the story relative to the best story of this question, 0..=1.
     pub bm25: f32,
+    /// BM25 of the story's best chunk, as the store scored it.
+    pub bm25_raw: f32,
     /// Cosine of the story's best chunk to the question's competency prototype.
     pub competency: f32,
     /// Mean cosine of the story's two sentences closest to the question (set by the
@@ -224,6 +253,8 @@ pub struct Lists {
     pub competency: Vec<ChunkHit>,
     /// Qdrant's fused list (only for [`Fusion::Qdrant`]).
     pub fused: Vec<ChunkHit>,
+    /// Dense hits for the question as asked (when the core differs).
+    pub dense_full: Vec<ChunkHit>,
 }
 
 /// Rank stories for `method` from the lists; best first, ties by doc id.
@@ -298,7 +329,27 @@ pub fn rank(method: Method, lists: &Lists, settings: &RankingSettings) -> Vec<St
                             + settings.competency_weight * rr(comp_rank.get(id))
                     }
                     Fusion::Qdrant | Fusion::ChunkRrf => fused.get(id).map_or(0.0, |a| a.score),
+                    Fusion::Saturated => {
+                        let raw = b.map_or(0.0, |a| a.score).max(0.0);
+                        dense_score
+                            + settings.bm25_weight * raw / (raw + settings.bm25_saturation)
+                            + settings.competency_weight * comp_score
+                    }
                 },
+            };
+            let score = match method {
+                Method::Hybrid => {
+                    let n = d.or(b).map_or(1, |a| {
+                        let hits = if d.is_some() {
+                            &lists.dense
+                        } else {
+                            &lists.bm25
+                        };
+                        hits[a.best_hit].payload.chunk_count.max(1)
+                    });
+                    score - settings.length_penalty * (n as f32).ln()
+                }
+                _ => score,
             };
             // The passage shown: the best dense chunk, else the best BM25 chunk.
             let hit = match (d, b) {
@@ -311,6 +362,7 @@ pub fn rank(method: Method, lists: &Lists, settings: &RankingSettings) -> Vec<St
                 score,
                 dense: d.map_or(dense_floor, |a| a.best),
                 bm25: bm25_rel,
+                bm25_raw: b.map_or(0.0, |a| a.best),
                 competency: comp_score,
                 sentence: 0.0,
                 tag: 0.0,
@@ -321,6 +373,7 @@ pub fn rank(method: Method, lists: &Lists, settings: &RankingSettings) -> Vec<St
     out.sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
+            .then_with(|| b.dense.total_cmp(&a.dense))
             .then_with(|| a.doc_id.cmp(&b.doc_id))
     });
     out
@@ -333,6 +386,7 @@ fn chunk_rrf(lists: &Lists, settings: &RankingSettings) -> Vec<ChunkHit> {
     let k = settings.rrf_k;
     for (list, weight) in [
         (&lists.dense, 1.0),
+        (&lists.dense_full, settings.full_list_weight),
         (&lists.bm25, settings.bm25_weight),
         (&lists.competency, settings.competency_weight),
     ] {
@@ -367,6 +421,7 @@ pub fn rerank(stories: &mut [StoryScore], depth: usize, settings: &RankingSettin
     stories[..depth].sort_by(|a, b| {
         b.score
             .total_cmp(&a.score)
+            .then_with(|| b.dense.total_cmp(&a.dense))
             .then_with(|| a.doc_id.cmp(&b.doc_id))
     });
 }
@@ -392,6 +447,111 @@ pub fn top_two_mean(values: impl Iterator<Item = f32>) -> f32 {
 /// The lowest score of a list: what a story missing from it scores at most.
 fn floor(hits: &[ChunkHit]) -> f32 {
     hits.iter().map(|h| h.score).reduce(f32::min).unwrap_or(0.0)
+}
+
+/// The core of a behavioral question: the interview frame ("Tell me about a time
+/// you", "Describe a situation where", "Give an example of", ...) removed, so that
+/// the search matches what the question is about rather than how questions sound.
+/// Returns the question unchanged when no frame is found or nothing would remain.
+pub fn question_core(question: &str) -> &str {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?ix)^\s*
+            (?:please\s+)?(?:can|could|would)?\s*(?:you\s+)?
+            (?:tell\s+(?:me|us)\s+about|tell\s+me|describe|share|talk\s+(?:me\s+)?about|
+               give\s+(?:me\s+|us\s+)?an?\s+example\s+of|walk\s+me\s+through|
+               have\s+you\s+ever|how\s+(?:did|do|have)\s+you|when\s+did\s+you)\s+
+            (?:(?:a|an|one|the)\s+(?:specific\s+|recent\s+)?
+               (?:time|situation|moment|occasion|case|instance|period)\s*,?\s*
+               (?:when|where|in\s+which|that|during\s+which)?\s*)?
+            (?:you\s+)?",
+        )
+        .expect("valid regex")
+    });
+    match re.find(question) {
+        Some(m) if m.end() > 0 && question[m.end()..].split_whitespace().count() >= 2 => {
+            &question[m.end()..]
+        }
+        _ => question,
+    }
+}
+
+/// Add `weight / (k + rank)` to each story by its rank in `sentence_scores` (doc id,
+/// score; any order), add stories that only the sentence list found, and re-sort.
+pub fn fuse_sentence_list(
+    stories: &mut Vec<StoryScore>,
+    sentence_scores: &[(String, f32, ChunkHit)],
+    weight: f32,
+    k: f32,
+) {
+    let mut ranked: Vec<&(String, f32, ChunkHit)> = sentence_scores.iter().collect();
+    ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let floor = stories
+        .iter()
+        .map(|s| s.dense)
+        .reduce(f32::min)
+        .unwrap_or(0.0);
+    for (i, (doc, sentence, hit)) in ranked.into_iter().enumerate() {
+        let add = weight / (k + i as f32 + 1.0);
+        match stories.iter_mut().find(|s| &s.doc_id == doc) {
+            Some(s) => {
+                s.score += add;
+                s.sentence = *sentence;
+            }
+            None => stories.push(StoryScore {
+                doc_id: doc.clone(),
+                score: add,
+                dense: floor,
+                bm25: 0.0,
+                bm25_raw: 0.0,
+                competency: 0.0,
+                sentence: *sentence,
+                tag: 0.0,
+                hit: hit.clone(),
+            }),
+        }
+    }
+    stories.sort_by(|a, b| {
+        b.score
+            .total_cmp(&a.score)
+            .then_with(|| b.dense.total_cmp(&a.dense))
+            .then_with(|| a.doc_id.cmp(&b.doc_id))
+    });
+}
+
+/// The question in the first person, the voice stories are written in: "you were"
+/// becomes "I was", "your" "my", "you" "I" (or "me" after a preposition).
+pub fn first_person(text: &str) -> String {
+    use std::sync::OnceLock;
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?i)\b(?:(to|with|for|about|at|from|of|by|on|against)\s+you\b|you\s+were\b|you\s+are\b|you're\b|you've\b|you'd\b|you'll\b|yourself\b|yours\b|your\b|you\b)",
+        )
+        .expect("valid regex")
+    });
+    re.replace_all(text, |c: &regex::Captures<'_>| {
+        if let Some(prep) = c.get(1) {
+            return format!("{} me", prep.as_str());
+        }
+        let m = c[0].to_lowercase();
+        let m: String = m.split_whitespace().collect::<Vec<_>>().join(" ");
+        match m.as_str() {
+            "you were" => "I was",
+            "you are" | "you're" => "I am",
+            "you've" => "I have",
+            "you'd" => "I would",
+            "you'll" => "I will",
+            "yourself" => "myself",
+            "yours" => "mine",
+            "your" => "my",
+            _ => "I",
+        }
+        .to_string()
+    })
+    .into_owned()
 }
 
 #[cfg(test)]
@@ -455,6 +615,15 @@ mod tests {
     }
 
     #[test]
+    fn questions_turn_into_the_first_person() {
+        assert_eq!(
+            first_person("disagreed with your manager and you were right, as he said to you"),
+            "disagreed with my manager and I was right, as he said to me"
+        );
+        assert_eq!(first_person("Have you ever led?"), "Have I ever led?");
+    }
+
+    #[test]
     fn a_story_scores_as_its_best_chunk_by_default() {
         let hits = vec![
             hit("a", SectionKind::Situation, 0.6),
@@ -485,6 +654,7 @@ mod tests {
             ..Lists::default()
         };
         let settings = RankingSettings {
+            fusion: Fusion::Score,
             competency_weight: 0.0,
             bm25_weight: 0.0,
             second_chunk_bonus: 0.1,
@@ -511,34 +681,5 @@ mod tests {
         let b = ranked.iter().find(|s| s.doc_id == "b").unwrap();
         assert_eq!(b.bm25, 1.0);
         assert_eq!(b.dense, 0.5, "missing from the dense list: its floor");
-    }
-}
-
-/// The core of a behavioral question: the interview frame ("Tell me about a time
-/// you", "Describe a situation where", "Give an example of", ...) removed, so that
-/// the search matches what the question is about rather than how questions sound.
-/// Returns the question unchanged when no frame is found or nothing would remain.
-pub fn question_core(question: &str) -> &str {
-    use std::sync::OnceLock;
-    static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?ix)^\s*
-            (?:please\s+)?(?:can|could|would)?\s*(?:you\s+)?
-            (?:tell\s+(?:me|us)\s+about|tell\s+me|describe|share|talk\s+(?:me\s+)?about|
-               give\s+(?:me\s+|us\s+)?an?\s+example\s+of|walk\s+me\s+through|
-               have\s+you\s+ever|how\s+(?:did|do|have)\s+you|when\s+did\s+you)\s+
-            (?:(?:a|an|one|the)\s+(?:specific\s+|recent\s+)?
-               (?:time|situation|moment|occasion|case|instance|period)\s*,?\s*
-               (?:when|where|in\s+which|that|during\s+which)?\s*)?
-            (?:you\s+)?",
-        )
-        .expect("valid regex")
-    });
-    match re.find(question) {
-        Some(m) if m.end() > 0 && question[m.end()..].split_whitespace().count() >= 2 => {
-            &question[m.end()..]
-        }
-        _ => question,
     }
 }

@@ -1,0 +1,71 @@
+//! The retrieval evaluation on the labeled set (tests/eval/questions.toml) over the
+//! real samples in ../shared/samples and our corpus, with the real model and store.
+//!
+//! `heldout_meets_the_issue_targets` is the target of issue 5 (hybrid hit@3 >= 0.90,
+//! hit@1 >= 0.75, MRR >= 0.80, hit@1 >= dense hit@1 + 0.10 on the held-out half). It
+//! is not met yet (see README "Retrieval quality"), so it is ignored in the default run
+//! and `heldout_does_not_regress` guards the numbers reached so far.
+
+mod common;
+
+use starcoach::eval::{run, EvalReport, LabelSet, SplitFilter};
+use starcoach::retrieve::Method;
+use tokio::sync::OnceCell;
+
+/// The held-out evaluation, computed once per test binary.
+async fn heldout() -> &'static EvalReport {
+    static REPORT: OnceCell<EvalReport> = OnceCell::const_new();
+    REPORT
+        .get_or_init(|| async {
+            let tmp = tempfile::tempdir().unwrap();
+            let coach = common::coach(&tmp.path().join("store"));
+            let labels = LabelSet::load(
+                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/questions.toml"),
+            )
+            .unwrap();
+            let report = run(
+                &labels,
+                SplitFilter::Heldout,
+                &coach.ingestor,
+                &coach.retriever,
+                coach.store.as_ref(),
+            )
+            .await
+            .unwrap();
+            eprintln!("{}", starcoach::eval::render(&report));
+            report
+        })
+        .await
+}
+
+fn metrics(report: &EvalReport) -> (f64, f64, f64, f64) {
+    let split = report.split(SplitFilter::Heldout).unwrap();
+    let hybrid = split.method(Method::Hybrid).unwrap();
+    let dense = split.method(Method::Dense).unwrap();
+    (hybrid.hit_at_1, hybrid.hit_at_3, hybrid.mrr, dense.hit_at_1)
+}
+
+#[tokio::test]
+#[ignore = "issue 5 targets not met yet: held-out hybrid hit@1 0.63, hit@3 0.87, MRR 0.75"]
+async fn heldout_meets_the_issue_targets() {
+    let (h1, h3, mrr, dense_h1) = metrics(heldout().await);
+    assert!(h3 >= 0.90, "hybrid hit@3 {h3:.3} < 0.90");
+    assert!(h1 >= 0.75, "hybrid hit@1 {h1:.3} < 0.75");
+    assert!(mrr >= 0.80, "hybrid MRR {mrr:.3} < 0.80");
+    assert!(
+        h1 >= dense_h1 + 0.10,
+        "hybrid hit@1 {h1:.3} < dense {dense_h1:.3} + 0.10"
+    );
+}
+
+#[tokio::test]
+async fn heldout_does_not_regress() {
+    let (h1, h3, mrr, dense_h1) = metrics(heldout().await);
+    assert!(h3 >= 0.84, "hybrid hit@3 {h3:.3} < 0.84");
+    assert!(h1 >= 0.60, "hybrid hit@1 {h1:.3} < 0.60");
+    assert!(mrr >= 0.72, "hybrid MRR {mrr:.3} < 0.72");
+    assert!(
+        h1 >= dense_h1 + 0.10,
+        "hybrid hit@1 {h1:.3} < dense {dense_h1:.3} + 0.10"
+    );
+}

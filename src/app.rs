@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::coach::Critic;
 use crate::config::{Settings, StoreSettings};
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::Ingestor;
+use crate::llm::LlmClient;
 use crate::retrieve::Retriever;
 use crate::store::{EdgeStore, ServerStore, Store, StoreError};
 
@@ -26,6 +28,7 @@ pub struct Coach {
     pub embedder: Arc<dyn Embedder>,
     pub retriever: Arc<Retriever>,
     pub ingestor: Arc<Ingestor>,
+    pub critic: Arc<Critic>,
 }
 
 impl Coach {
@@ -49,12 +52,21 @@ impl Coach {
     ) -> Self {
         let retriever = Retriever::new(store.clone(), embedder.clone(), settings.retrieval.clone());
         let ingestor = Ingestor::new(store.clone(), embedder.clone(), settings.ingest.write_batch);
+        let retriever = Arc::new(retriever);
+        let critic = Critic::new(
+            retriever.clone(),
+            LlmClient::from_settings(&settings.llm),
+            settings.critique.max_transcript_chars,
+            settings.llm.context_tokens,
+            settings.llm.max_tokens as usize,
+        );
         Self {
             settings: Arc::new(settings),
             store,
             embedder,
-            retriever: Arc::new(retriever),
+            retriever,
             ingestor: Arc::new(ingestor),
+            critic: Arc::new(critic),
         }
     }
 }

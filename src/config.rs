@@ -26,6 +26,31 @@ pub struct Settings {
     /// Optional (older configs have no `[llm]`): no LLM means the deterministic critique.
     #[serde(default)]
     pub llm: LlmSettings,
+    #[serde(default)]
+    pub critique: CritiqueSettings,
+}
+
+/// Limits of the answer critique.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CritiqueSettings {
+    /// Longest transcript accepted (text, or the JSON of a Whisper object), in characters.
+    pub max_transcript_chars: usize,
+    /// Longest a critique may take, LLM included (the CLI's deadline; HTTP requests
+    /// also stop at `server.request_timeout_secs`).
+    pub deadline_secs: u64,
+    /// Largest `POST /v1/answers/critique` body (Whisper JSON with words is large).
+    pub max_body_bytes: usize,
+}
+
+impl Default for CritiqueSettings {
+    fn default() -> Self {
+        Self {
+            max_transcript_chars: 40_000,
+            deadline_secs: 90,
+            max_body_bytes: 1 << 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -102,6 +127,9 @@ pub struct LlmSettings {
     pub stream_idle_secs: u64,
     pub max_tokens: u32,
     pub temperature: f32,
+    /// The model's context window per request, in tokens: a prompt that does not fit
+    /// with `max_tokens` of answer is not sent (the critique says so).
+    pub context_tokens: usize,
 }
 
 impl Default for LlmSettings {
@@ -114,6 +142,7 @@ impl Default for LlmSettings {
             stream_idle_secs: 15,
             max_tokens: 1024,
             temperature: 0.2,
+            context_tokens: 4096,
         }
     }
 }
@@ -149,6 +178,7 @@ impl Default for Settings {
                 api_keys: Vec::new(),
             },
             llm: LlmSettings::default(),
+            critique: CritiqueSettings::default(),
         }
     }
 }

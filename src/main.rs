@@ -7,7 +7,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use std::time::{Duration, Instant};
+
+use starcoach::analysis::TranscriptFormat;
 use starcoach::app::Coach;
+use starcoach::coach::{CritiqueError, CritiqueRequest, TranscriptInput};
 use starcoach::config::Settings;
 use starcoach::ingest::{DocumentAction, IngestProgress, IngestReport};
 use starcoach::retrieve::{MatchError, MatchRequest, MatchResponse};
@@ -59,6 +63,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Critique a spoken answer (plain text, WebVTT, SRT or Whisper JSON transcript)
+    /// against STAR, grounded in your stories.
+    Critique {
+        /// The transcript file ("-" reads standard input).
+        file: PathBuf,
+        /// The interview question (default: the interviewer's turn in the transcript).
+        #[arg(long)]
+        question: Option<String>,
+        /// The transcript format (default: detected from the content).
+        #[arg(long, value_enum)]
+        format: Option<FormatArg>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show which competencies your stories cover, with their level, and the gaps.
     Coverage {
         #[arg(long)]
@@ -88,6 +108,26 @@ enum Command {
         #[arg(long)]
         addr: Option<String>,
     },
+}
+
+/// `--format` values.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum FormatArg {
+    Plain,
+    Vtt,
+    Srt,
+    WhisperJson,
+}
+
+impl From<FormatArg> for TranscriptFormat {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Plain => TranscriptFormat::Plain,
+            FormatArg::Vtt => TranscriptFormat::Vtt,
+            FormatArg::Srt => TranscriptFormat::Srt,
+            FormatArg::WhisperJson => TranscriptFormat::WhisperJson,
+        }
+    }
 }
 
 #[tokio::main]
@@ -153,6 +193,53 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&response)?);
             } else {
                 print_matches(&response);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Critique {
+            file,
+            question,
+            format,
+            user,
+            json,
+        } => {
+            let user = user.unwrap_or_else(|| settings.default_user.clone());
+            let text = match read_input(&file) {
+                Ok(text) => text,
+                Err(e) => {
+                    eprintln!("error: {}: {e}", file.display());
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let request = CritiqueRequest {
+                question,
+                transcript: TranscriptInput::Text(text),
+                format: format.map(Into::into),
+            };
+            let deadline =
+                Instant::now() + Duration::from_secs(settings.critique.deadline_secs.max(1));
+            let coach = Coach::open(settings).await?;
+            let critique = match coach.critic.critique(&user, &request, deadline).await {
+                Ok(c) => c,
+                Err(CritiqueError::Transcript(e)) => {
+                    eprintln!("error: {}: {e}", file.display());
+                    return Ok(ExitCode::from(2));
+                }
+                Err(CritiqueError::Invalid { field, message }) => {
+                    let flag = match field {
+                        "question" => "--question",
+                        "format" => "--format",
+                        _ => "FILE",
+                    };
+                    eprintln!("error: {flag}: {message}");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&critique)?);
+            } else {
+                print!("{}", starcoach::coach::render_text(&critique));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -413,5 +500,18 @@ fn excerpt(text: &str, max_chars: usize) -> String {
         flat
     } else {
         format!("{}…", flat.chars().take(max_chars).collect::<String>())
+    }
+}
+
+/// A file's text, or standard input for "-".
+fn read_input(path: &std::path::Path) -> std::io::Result<String> {
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
+        Ok(text)
+    } else {
+        let bytes = std::fs::read(path)?;
+        String::from_utf8(bytes)
+            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
     }
 }

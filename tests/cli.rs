@@ -113,3 +113,76 @@ fn a_missing_model_names_the_command_that_fixes_it() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("scripts/setup-model.sh"));
 }
+
+#[test]
+fn critique_from_the_command_line_prints_a_report_or_json_and_rejects_bad_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let out = starcoach(&store)
+        .args(["ingest", "corpus"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let fixture = "tests/fixtures/critique/priya_for_manager.vtt";
+
+    // No LLM configured: the deterministic critique, saying so.
+    let out = starcoach(&store)
+        .env("STARCOACH__LLM__BASE_URL", "")
+        .args(["critique", fixture, "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let critique: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(critique["llm"], "unavailable");
+    assert_eq!(critique["format"], "vtt");
+    assert_eq!(
+        critique["grounding"]["better_story"]["title"],
+        "Pushing back on the Argo CD migration deadline"
+    );
+
+    let out = starcoach(&store)
+        .env("STARCOACH__LLM__BASE_URL", "")
+        .args([
+            "critique",
+            fixture,
+            "--question",
+            "Tell me about a conflict with a peer",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for part in [
+        "Scores (1-5, 3 = competent)",
+        "Three changes",
+        "Outline:",
+        "Measured:",
+    ] {
+        assert!(text.contains(part), "{part} missing in:\n{text}");
+    }
+
+    let bad = tmp.path().join("bad.vtt");
+    std::fs::write(&bad, "WEBVTT\n\n00:00:09.000 --> 00:00:01.000\nhello\n").unwrap();
+    let out = starcoach(&store)
+        .args(["critique", "--question", "q"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.vtt") && err.contains("line 3"), "{err}");
+
+    let out = starcoach(&store)
+        .args(["critique", "no-such-file.txt"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -3,6 +3,7 @@
 mod common;
 
 use std::net::SocketAddr;
+use std::path::Path;
 
 use serde_json::{json, Value};
 use starcoach::ingest::NoProgress;
@@ -259,4 +260,83 @@ async fn api_keys_map_callers_to_their_own_stories() {
         bob["stories"].as_array().unwrap().is_empty(),
         "bob must not see alice's stories"
     );
+}
+
+#[tokio::test]
+async fn critique_over_http_takes_text_or_whisper_json_and_names_bad_fields() {
+    let app = spawn_app().await;
+    let url = app.url("/v1/answers/critique");
+    let transcript = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/critique/priya_conflict.txt"),
+    )
+    .unwrap();
+    let response = app
+        .client
+        .post(&url)
+        .json(&json!({"transcript": transcript}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["llm"], "unavailable");
+    assert!(body["llm_reason"].as_str().unwrap().contains("no LLM"));
+    assert_eq!(body["question_source"], "transcript");
+    assert_eq!(body["scores"].as_array().unwrap().len(), 5);
+    assert_eq!(body["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(
+        body["grounding"]["told_story"]["title"],
+        "Rate limiter rewrite and Priya"
+    );
+    assert!(body["analysis"]["word_count"].as_u64().unwrap() > 200);
+
+    // Whisper JSON as an object (larger than the 64 KiB limit of other routes is fine).
+    let words: Vec<Value> = (0..3000)
+        .map(|i| json!({"word": " I", "start": i as f64 * 0.3, "end": i as f64 * 0.3 + 0.2}))
+        .collect();
+    let whisper = json!({"segments": [
+        {"start": 0.0, "end": 4.0, "text": " I fixed the flaky deploy pipeline at my last job.", "words": [
+            {"word": " I", "start": 0.0, "end": 0.2}, {"word": " fixed", "start": 0.3, "end": 0.6},
+            {"word": " the", "start": 0.7, "end": 0.8}, {"word": " flaky", "start": 0.9, "end": 1.2},
+            {"word": " deploy", "start": 1.3, "end": 1.6}, {"word": " pipeline", "start": 1.7, "end": 2.2},
+            {"word": " at", "start": 2.3, "end": 2.4}, {"word": " my", "start": 2.5, "end": 2.6},
+            {"word": " last", "start": 2.7, "end": 2.9}, {"word": " job.", "start": 3.0, "end": 3.5}]},
+        {"start": 4.5, "end": 8.0, "text": " As a result, deploys went from 40 minutes to 5."}
+    ], "padding": words});
+    let response = app
+        .client
+        .post(&url)
+        .json(&json!({"question": "Tell me about a time you improved a process", "transcript": whisper}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{}", response.text().await.unwrap());
+
+    let cases = [
+        (
+            json!({"transcript": "I fixed it and it worked well."}),
+            "question",
+        ),
+        (
+            json!({"question": "q", "transcript": "WEBVTT\n\n00:00:09.000 --> 00:00:01.000\nhi\n"}),
+            "transcript",
+        ),
+        (
+            json!({"question": "q", "transcript": {"segments": "nope"}}),
+            "transcript",
+        ),
+        (
+            json!({"question": "q", "transcript": "hi", "format": "mp3"}),
+            "format",
+        ),
+        (json!({"question": "q"}), "transcript"),
+        (
+            json!({"question": "q", "transcript": "hi there", "extra": 1}),
+            "extra",
+        ),
+    ];
+    for (body, field) in cases {
+        let response = app.client.post(&url).json(&body).send().await.unwrap();
+        assert_problem(response, 422, field).await;
+    }
 }

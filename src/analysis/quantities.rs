@@ -106,6 +106,14 @@ fn is_year(text: &str) -> bool {
         && text.bytes().all(|b| b.is_ascii_digit())
 }
 
+/// A rating such as "5/5" or "8/10": a grade, not a measured result.
+fn is_rating(text: &str, range: &std::ops::Range<usize>) -> bool {
+    let bytes = text.as_bytes();
+    let digit_at = |i: usize| bytes.get(i).is_some_and(u8::is_ascii_digit);
+    (bytes.get(range.end) == Some(&b'/') && digit_at(range.end + 1))
+        || (range.start >= 2 && bytes[range.start - 1] == b'/' && digit_at(range.start - 2))
+}
+
 /// Quantities in one sentence's text, in order of appearance.
 pub(crate) fn in_text(text: &str) -> Vec<(QuantityKind, std::ops::Range<usize>)> {
     let mut taken: Vec<(QuantityKind, std::ops::Range<usize>)> = Vec::new();
@@ -113,7 +121,9 @@ pub(crate) fn in_text(text: &str) -> Vec<(QuantityKind, std::ops::Range<usize>)>
         for m in regex.find_iter(text) {
             let range = m.start()..m.end();
             let span = m.as_str().trim();
-            if span.is_empty() || (*kind == QuantityKind::Number && is_year(span)) {
+            if span.is_empty()
+                || (*kind == QuantityKind::Number && (is_year(span) || is_rating(text, &range)))
+            {
                 continue;
             }
             if taken
@@ -155,6 +165,13 @@ mod tests {
             .into_iter()
             .map(|(k, r)| (k, text[r].to_string()))
             .collect()
+    }
+
+    #[test]
+    fn ratings_are_not_results() {
+        assert!(kinds("give it 5/5 on every dimension").is_empty());
+        assert!(kinds("I would rate it 8/10").is_empty());
+        assert_eq!(kinds("we served 5 regions"), vec![(Number, "5".into())]);
     }
 
     #[test]

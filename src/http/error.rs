@@ -5,6 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::coach::CritiqueError;
 use crate::retrieve::MatchError;
 use crate::store::StoreError;
 
@@ -116,6 +117,22 @@ impl From<MatchError> for ApiError {
             MatchError::Store(e) => e.into(),
             MatchError::Embed(e) => ApiError::Internal(e.to_string()),
             MatchError::Config(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<CritiqueError> for ApiError {
+    fn from(err: CritiqueError) -> Self {
+        match err {
+            CritiqueError::Transcript(e) => ApiError::Validation {
+                field: "transcript".into(),
+                message: e.to_string(),
+            },
+            CritiqueError::Invalid { field, message } => ApiError::Validation {
+                field: field.to_string(),
+                message,
+            },
+            CritiqueError::Match(e) => e.into(),
         }
     }
 }

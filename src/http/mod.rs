@@ -28,11 +28,19 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Build the router with all routes and middleware.
 pub fn router(coach: Coach) -> Router {
     let limit = coach.settings.server.max_body_bytes;
+    let critique_limit = coach.settings.critique.max_body_bytes;
     let timeout = Duration::from_secs(coach.settings.server.request_timeout_secs);
     Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/v1/stories/match", post(routes::match_stories))
         .route("/v1/coverage", get(routes::coverage))
+        .merge(
+            // Transcripts (Whisper JSON with word timings) are larger than questions.
+            Router::new()
+                .route("/v1/answers/critique", post(routes::critique))
+                .layer(Extension(BodyLimit(critique_limit)))
+                .layer(DefaultBodyLimit::max(critique_limit)),
+        )
         .fallback(routes::not_found)
         .with_state(coach)
         .layer(Extension(BodyLimit(limit)))

@@ -51,6 +51,15 @@ pub fn coach(store_dir: &Path) -> Coach {
     Coach::from_parts(settings(store_dir), Arc::new(store), embedder)
 }
 
+/// A coach like [`coach`], with `tweak` applied to its settings first.
+pub fn coach_with(store_dir: &Path, tweak: impl FnOnce(&mut Settings)) -> Coach {
+    let embedder: Arc<dyn Embedder> = embedder();
+    let store = EdgeStore::open(store_dir, embedder.dimension()).expect("open edge store");
+    let mut settings = settings(store_dir);
+    tweak(&mut settings);
+    Coach::from_parts(settings, Arc::new(store), embedder)
+}
+
 /// Copy the sample files into a fresh directory the test may edit.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -134,7 +134,7 @@ const RESULT: &[(&str, f64)] = &[
         1.5,
     ),
     (
-        r"\b(i learned|i learnt|the lesson|lesson i|what i learned|looking back|in hindsight|next time i|i would now)\b",
+        r"\b(i learned|i learnt|the lesson|lesson i|what i learned|what i took (from|away)|my takeaway|the takeaway|looking back|in hindsight|next time i|i would now)\b",
         1.5,
     ),
     (
@@ -152,6 +152,10 @@ const RESULT: &[(&str, f64)] = &[
         1.0,
     ),
     (r"\bit worked\b", 1.5),
+    (
+        r"\b(a|two|three|four|five|six|a few|several|\d+) (days|weeks|months|years|quarters) later\b",
+        1.5,
+    ),
     (
         r"\b(renewed|retained|re-signed|signed|approved|passed|extended|expanded|rolled out to) (the|their|our|a|it|its|my)\b",
         1.5,

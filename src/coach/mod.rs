@@ -1,0 +1,396 @@
+//! Feedback on a spoken answer: the deterministic analysis, grounding in the user's
+//! stories, and an LLM critique against the rubric in `prompts/`, checked against the
+//! transcript and the measured facts.
+//!
+//! - `schema`: the JSON schema the LLM must follow and its Rust types.
+//! - `prompt`: `prompts/*.md` filled with the question, facts, story and transcript.
+//! - `verify`: quotes must occur in the answer; outline figures must have a source.
+//! - `baseline`: deterministic scores, changes, follow-ups, outline, and score caps.
+//! - `grounding`: the story told, and a better-fitting one from the bank.
+//!
+//! Without an LLM, or when it fails (timeout, HTTP error, invalid output twice), the
+//! critique is the deterministic one, with `"llm": "unavailable"` and the reason.
+
+mod baseline;
+mod grounding;
+mod model;
+mod prompt;
+mod report;
+mod schema;
+mod verify;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Deserialize;
+use tracing::{info_span, Instrument};
+
+use crate::analysis::{
+    self, analyze, Analysis, Part, Transcript, TranscriptError, TranscriptFormat,
+};
+use crate::llm::{JsonCompletion, LlmClient};
+use crate::retrieve::{BankStory, MatchError, Retriever};
+
+pub use grounding::TOLD_STORY_MIN;
+pub use model::{
+    Change, Critique, Dimension, DimensionScore, Grounding, LlmStatus, Outline, OutlinePart,
+    OutlineSource, ScoreCap, ScoreSource, StoryRef, TokenUsage,
+};
+pub use prompt::{facts as prompt_facts, render as render_prompt, Prompt};
+pub use report::render_text;
+pub use schema::{critique_schema, RawCritique, SCHEMA_NAME};
+pub use verify::{quote_occurs, Normalized};
+
+/// The label every outline carries.
+pub const OUTLINE_LABEL: &str = "Outline: the same story, tightened, using only facts from your answer and your stored story. Not new achievements.";
+
+/// Errors that stop a critique (the LLM failing never does).
+#[derive(Debug, thiserror::Error)]
+pub enum CritiqueError {
+    #[error("transcript: {0}")]
+    Transcript(#[from] TranscriptError),
+    #[error("{field}: {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error(transparent)]
+    Match(#[from] MatchError),
+}
+
+/// The transcript as sent: text in any supported format, or a Whisper JSON object.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum TranscriptInput {
+    Text(String),
+    Whisper(serde_json::Value),
+}
+
+/// What to critique.
+#[derive(Debug, Clone)]
+pub struct CritiqueRequest {
+    /// The interview question; taken from the transcript's interviewer turn if `None`.
+    pub question: Option<String>,
+    pub transcript: TranscriptInput,
+    /// Forced format for text transcripts (detected from content otherwise).
+    pub format: Option<TranscriptFormat>,
+}
+
+/// Writes critiques: analysis, grounding, and the LLM when one is configured.
+pub struct Critic {
+    retriever: Arc<Retriever>,
+    llm: Option<LlmClient>,
+    max_transcript_chars: usize,
+    context_tokens: usize,
+    max_completion_tokens: usize,
+}
+
+impl Critic {
+    pub fn new(
+        retriever: Arc<Retriever>,
+        llm: Option<LlmClient>,
+        max_transcript_chars: usize,
+        context_tokens: usize,
+        max_completion_tokens: usize,
+    ) -> Self {
+        Self {
+            retriever,
+            llm,
+            max_transcript_chars,
+            context_tokens,
+            max_completion_tokens,
+        }
+    }
+
+    pub fn llm(&self) -> Option<&LlmClient> {
+        self.llm.as_ref()
+    }
+
+    /// Parse the transcript (errors name the line or field).
+    pub fn parse(&self, request: &CritiqueRequest) -> Result<Transcript, CritiqueError> {
+        let transcript = match &request.transcript {
+            TranscriptInput::Text(text) => {
+                let chars = text.chars().count();
+                if chars > self.max_transcript_chars {
+                    return Err(CritiqueError::Invalid {
+                        field: "transcript",
+                        message: format!(
+                            "is {chars} characters long; the limit is {}",
+                            self.max_transcript_chars
+                        ),
+                    });
+                }
+                analysis::parse(text, request.format)?
+            }
+            TranscriptInput::Whisper(value) => {
+                if request
+                    .format
+                    .is_some_and(|f| f != TranscriptFormat::WhisperJson)
+                {
+                    return Err(CritiqueError::Invalid {
+                        field: "format",
+                        message: "a JSON object transcript is Whisper JSON; leave format out or say \"whisper_json\"".into(),
+                    });
+                }
+                analysis::transcript::parse_whisper_value(value)?
+            }
+        };
+        if transcript.candidate_turns().next().is_none() {
+            return Err(CritiqueError::Invalid {
+                field: "transcript",
+                message: "has no candidate speech (only interviewer turns)".into(),
+            });
+        }
+        Ok(transcript)
+    }
+
+    /// Critique an answer for `user`, returning by `deadline` whatever the LLM does.
+    pub async fn critique(
+        &self,
+        user: &str,
+        request: &CritiqueRequest,
+        deadline: Instant,
+    ) -> Result<Critique, CritiqueError> {
+        let started = Instant::now();
+        let transcript = self.parse(request)?;
+        let (question, question_source) = question_of(request, &transcript)?;
+        let analysis = info_span!("critique.analyze").in_scope(|| analyze(&transcript));
+        if analysis.word_count == 0 {
+            return Err(CritiqueError::Invalid {
+                field: "transcript",
+                message: "the candidate's turns contain no words".into(),
+            });
+        }
+        let answer = answer_text(&analysis);
+        let grounded = grounding::ground(&self.retriever, user, &question, &answer)
+            .instrument(info_span!("critique.ground"))
+            .await?;
+        let story = grounded.told.as_ref().map(grounding::story_text);
+        let prompt = prompt::render(&question, &analysis, story.as_deref());
+
+        let mut critique = Critique {
+            question,
+            question_source,
+            user: user.to_string(),
+            format: transcript.format,
+            llm: LlmStatus::Unavailable,
+            llm_reason: None,
+            scores: baseline::scores(&analysis),
+            overall: None,
+            invented_quotes: 0,
+            changes: baseline::changes(&analysis),
+            follow_ups: baseline::follow_ups(&analysis),
+            outline: Outline {
+                label: OUTLINE_LABEL.into(),
+                parts: baseline::outline(&analysis, grounded.told.as_ref()),
+                unsupported_figures: Vec::new(),
+            },
+            grounding: grounded.grounding,
+            analysis,
+            tokens: None,
+            took_ms: 0.0,
+        };
+        match self
+            .ask_llm(&prompt, deadline)
+            .instrument(info_span!("critique.llm"))
+            .await
+        {
+            Ok(done) => apply_llm(&mut critique, done, grounded.told.as_ref(), prompt.tokens),
+            Err(reason) => critique.llm_reason = Some(reason),
+        }
+        critique.overall = overall(&critique.scores);
+        critique.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+        tracing::info!(
+            llm = ?critique.llm,
+            invented_quotes = critique.invented_quotes,
+            took_ms = critique.took_ms,
+            "critique done"
+        );
+        Ok(critique)
+    }
+
+    async fn ask_llm(
+        &self,
+        prompt: &Prompt,
+        deadline: Instant,
+    ) -> Result<JsonCompletion<RawCritique>, String> {
+        let Some(llm) = &self.llm else {
+            return Err("no LLM configured ([llm] base_url is empty)".into());
+        };
+        // Leave room for the answer; tiktoken counts differ from the model's own
+        // tokenizer, hence the 10% margin.
+        let needed = prompt.tokens + prompt.tokens / 10 + self.max_completion_tokens;
+        if needed > self.context_tokens {
+            return Err(format!(
+                "the prompt ({} tokens) and the answer ({} tokens) do not fit the model's context ({} tokens, [llm] context_tokens)",
+                prompt.tokens, self.max_completion_tokens, self.context_tokens
+            ));
+        }
+        llm.complete_json::<RawCritique>(
+            &prompt.system,
+            &prompt.user,
+            SCHEMA_NAME,
+            critique_schema(),
+            deadline,
+        )
+        .await
+        .map_err(|e| e.reason().to_string())
+    }
+}
+
+fn question_of(
+    request: &CritiqueRequest,
+    transcript: &Transcript,
+) -> Result<(String, &'static str), CritiqueError> {
+    if let Some(q) = request.question.as_deref().map(str::trim) {
+        if q.is_empty() {
+            return Err(CritiqueError::Invalid {
+                field: "question",
+                message: "must not be empty (leave it out to take it from the transcript)".into(),
+            });
+        }
+        return Ok((q.to_string(), "request"));
+    }
+    match transcript.question.as_deref().map(str::trim) {
+        Some(q) if !q.is_empty() => Ok((q.to_string(), "transcript")),
+        _ => Err(CritiqueError::Invalid {
+            field: "question",
+            message: "is missing, and the transcript has no interviewer turn to take it from"
+                .into(),
+        }),
+    }
+}
+
+fn answer_text(a: &Analysis) -> String {
+    a.sentences
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn overall(scores: &[DimensionScore]) -> Option<f64> {
+    let present: Vec<f64> = scores
+        .iter()
+        .filter_map(|s| s.score)
+        .map(f64::from)
+        .collect();
+    (!present.is_empty())
+        .then(|| (present.iter().sum::<f64>() / present.len() as f64 * 10.0).round() / 10.0)
+}
+
+/// Merge the LLM's answer: verify quotes, cap scores by the facts, check the outline.
+fn apply_llm(
+    critique: &mut Critique,
+    done: JsonCompletion<RawCritique>,
+    story: Option<&BankStory>,
+    prompt_tokens_tiktoken: usize,
+) {
+    let raw = done.value;
+    let answer = answer_text(&critique.analysis);
+    let haystack = Normalized::new(&answer);
+    let a = &critique.analysis;
+    let by_dimension = [
+        (Dimension::Structure, &raw.scores.structure),
+        (Dimension::Relevance, &raw.scores.relevance),
+        (Dimension::Ownership, &raw.scores.ownership),
+        (Dimension::Impact, &raw.scores.impact),
+        (Dimension::Delivery, &raw.scores.delivery),
+    ];
+    let mut invented = 0;
+    critique.scores = by_dimension
+        .into_iter()
+        .map(|(dimension, s)| {
+            let quote = if quote_occurs(&s.quote, &haystack) {
+                Some(s.quote.trim().to_string())
+            } else {
+                invented += 1;
+                tracing::debug!(dimension = dimension.as_str(), quote = %s.quote, "quote not in the transcript: dropped");
+                None
+            };
+            let given = s.score.clamp(1, 5);
+            let cap = baseline::cap(a, dimension);
+            let score = cap.as_ref().map_or(given, |c| given.min(c.max));
+            DimensionScore {
+                dimension,
+                score: Some(score),
+                quote,
+                reason: s.reason.trim().to_string(),
+                source: ScoreSource::Llm,
+                llm_score: (score != given).then_some(given),
+                cap: cap.filter(|c| given > c.max),
+            }
+        })
+        .collect();
+    critique.invented_quotes = invented;
+    critique.changes = raw
+        .changes
+        .into_iter()
+        .map(|c| Change {
+            part: c.part,
+            change: c.change.trim().to_string(),
+        })
+        .collect();
+    critique.follow_ups = raw
+        .follow_ups
+        .into_iter()
+        .map(|f| f.trim().to_string())
+        .collect();
+
+    let story_text = story.map(grounding::story_text).unwrap_or_default();
+    let fallback = std::mem::take(&mut critique.outline.parts);
+    let written = [
+        (Part::Situation, raw.outline.situation),
+        (Part::Task, raw.outline.task),
+        (Part::Action, raw.outline.action),
+        (Part::Result, raw.outline.result),
+    ];
+    let mut unsupported = Vec::new();
+    critique.outline.parts = written
+        .into_iter()
+        .zip(fallback)
+        .map(|((part, text), own)| {
+            let bad = verify::unsupported_figures(&text, &[&answer, &story_text]);
+            if bad.is_empty() {
+                OutlinePart {
+                    part,
+                    text: text.trim().to_string(),
+                    source: OutlineSource::Llm,
+                }
+            } else {
+                unsupported.extend(bad);
+                own
+            }
+        })
+        .collect();
+    critique.outline.unsupported_figures = unsupported;
+    critique.llm = LlmStatus::Used;
+    critique.tokens = Some(TokenUsage {
+        prompt_tokens: done.prompt_tokens,
+        completion_tokens: done.completion_tokens,
+        estimated: done.tokens_estimated,
+        prompt_tokens_tiktoken,
+        attempts: done.attempts,
+        model: Some(done.model),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overall_is_the_mean_of_present_scores() {
+        let s = |score| DimensionScore {
+            dimension: Dimension::Structure,
+            score,
+            quote: None,
+            reason: String::new(),
+            source: ScoreSource::Analysis,
+            llm_score: None,
+            cap: None,
+        };
+        assert_eq!(overall(&[s(Some(3)), s(Some(4)), s(None)]), Some(3.5));
+        assert_eq!(overall(&[s(None)]), None);
+    }
+}

@@ -1,0 +1,189 @@
+//! The critique as the CLI prints it and the HTTP API returns it (one JSON shape).
+
+use serde::Serialize;
+
+use crate::analysis::{Analysis, Part, TranscriptFormat};
+use crate::retrieve::{Evidence, FitLevel, Gap};
+
+/// A rubric dimension (prompts/rubric.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    Structure,
+    Relevance,
+    Ownership,
+    Impact,
+    Delivery,
+}
+
+impl Dimension {
+    pub const ALL: [Dimension; 5] = [
+        Dimension::Structure,
+        Dimension::Relevance,
+        Dimension::Ownership,
+        Dimension::Impact,
+        Dimension::Delivery,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Dimension::Structure => "structure",
+            Dimension::Relevance => "relevance",
+            Dimension::Ownership => "ownership",
+            Dimension::Impact => "impact",
+            Dimension::Delivery => "delivery",
+        }
+    }
+}
+
+/// Who produced a score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ScoreSource {
+    /// The LLM, checked against the measured facts.
+    Llm,
+    /// The deterministic analysis (no LLM, or the LLM failed).
+    Analysis,
+}
+
+/// A ceiling the measured facts put on a score.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreCap {
+    pub max: u8,
+    pub reason: String,
+}
+
+/// One dimension's score with the quote that justifies it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DimensionScore {
+    pub dimension: Dimension,
+    /// 1 to 5; `None` when nothing could judge it (relevance without an LLM).
+    pub score: Option<u8>,
+    /// Verbatim from the candidate's answer (checked); `None` when the model's quote
+    /// was not found in the transcript and was dropped.
+    pub quote: Option<String>,
+    pub reason: String,
+    pub source: ScoreSource,
+    /// The score the LLM gave, when a cap lowered it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm_score: Option<u8>,
+    /// Set when the measured facts limit this dimension.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cap: Option<ScoreCap>,
+}
+
+/// A change that would raise the score, tied to a part of the answer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    /// situation, task, action, result or delivery.
+    pub part: String,
+    pub change: String,
+}
+
+/// Where a line of the outline comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutlineSource {
+    /// Written by the LLM from the answer and the stored story (figures checked).
+    Llm,
+    /// A sentence of the answer.
+    Transcript,
+    /// A sentence of the stored story.
+    Story,
+    /// Neither has it: says what to add.
+    Missing,
+}
+
+/// One part of the outline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OutlinePart {
+    pub part: Part,
+    pub text: String,
+    pub source: OutlineSource,
+}
+
+/// A tightened STAR outline of the same story: only facts from the answer and the
+/// stored story, never new achievements.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Outline {
+    pub label: String,
+    pub parts: Vec<OutlinePart>,
+    /// Figures the LLM put in the outline that neither the answer nor the story
+    /// contains; the parts holding them were replaced.
+    pub unsupported_figures: Vec<String>,
+}
+
+/// A story of the user's bank, as the critique refers to it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoryRef {
+    pub doc_id: String,
+    pub title: String,
+    pub source: String,
+    /// The story's fit for the question, when it ranks for it at all.
+    pub fit: Option<FitLevel>,
+    pub fit_score: Option<f32>,
+}
+
+/// Whether the story told is the user's best one for the question.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Grounding {
+    /// The stored story the answer retells, when one is recognisable.
+    pub told_story: Option<StoryRef>,
+    /// How close the answer is to that story (cosine of the answer to its best chunk).
+    pub told_similarity: Option<f32>,
+    /// The user's best-fitting story for the question.
+    pub best_fit: Option<StoryRef>,
+    /// A story that fits the question better than the one told, with its evidence.
+    pub better_story: Option<StoryRef>,
+    pub better_story_evidence: Vec<Evidence>,
+    /// Set when no stored story fits the question.
+    pub gap: Option<Gap>,
+    pub message: String,
+}
+
+/// Whether the LLM took part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LlmStatus {
+    Used,
+    Unavailable,
+}
+
+/// Tokens spent on the LLM.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenUsage {
+    /// Over all attempts, as the server reported them (or estimated, see below).
+    pub prompt_tokens: u32,
+    pub completion_tokens: u32,
+    /// True when the server sent no usage and tiktoken-rs (cl100k_base) counted.
+    pub estimated: bool,
+    /// The prompt as counted by tiktoken-rs (cl100k_base) before sending.
+    pub prompt_tokens_tiktoken: usize,
+    pub attempts: u32,
+    pub model: Option<String>,
+}
+
+/// The whole critique.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Critique {
+    pub question: String,
+    /// "request" or "transcript" (the interviewer's turn).
+    pub question_source: &'static str,
+    pub user: String,
+    pub format: TranscriptFormat,
+    pub llm: LlmStatus,
+    /// Why the LLM was not used, when it was not.
+    pub llm_reason: Option<String>,
+    pub scores: Vec<DimensionScore>,
+    /// Mean of the scores present, one decimal.
+    pub overall: Option<f64>,
+    /// Quotes the LLM gave that are not in the transcript (dropped).
+    pub invented_quotes: usize,
+    pub changes: Vec<Change>,
+    pub follow_ups: Vec<String>,
+    pub outline: Outline,
+    pub grounding: Grounding,
+    pub analysis: Analysis,
+    pub tokens: Option<TokenUsage>,
+    pub took_ms: f64,
+}

@@ -110,6 +110,9 @@ pub struct ServerSettings {
     /// Bearer API keys (hashed) mapped to users; empty = single-user, loopback only.
     #[serde(default)]
     pub api_keys: Vec<crate::http::ApiKeyEntry>,
+    /// Origins allowed to call the API from a browser ("*" for any); empty: none.
+    #[serde(default)]
+    pub cors_origins: Vec<String>,
 }
 
 /// The OpenAI-compatible chat endpoint behind the critique (see [`crate::llm`]).
@@ -176,6 +179,7 @@ impl Default for Settings {
                 max_body_bytes: 64 * 1024,
                 request_timeout_secs: 30,
                 api_keys: Vec::new(),
+                cors_origins: Vec::new(),
             },
             llm: LlmSettings::default(),
             critique: CritiqueSettings::default(),

@@ -101,7 +101,7 @@ impl CompetencySet {
 }
 
 /// How strongly a question (or a story) is about one competency.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CompetencyScore {
     pub id: String,
     pub name: String,

@@ -174,7 +174,7 @@ impl Ingestor {
         &self,
         user: &str,
         files: Vec<ReadFile>,
-        in_scope: &dyn Fn(&str) -> bool,
+        in_scope: &(dyn Fn(&str) -> bool + Sync),
         progress: &dyn IngestProgress,
         started: Instant,
     ) -> Result<IngestReport, IngestError> {
@@ -383,7 +383,7 @@ struct Plan {
 fn plan(
     parsed: &BTreeMap<String, Document>,
     stored: &HashMap<String, StoredDocument>,
-    in_scope: &dyn Fn(&str) -> bool,
+    in_scope: &(dyn Fn(&str) -> bool + Sync),
     protected: &HashSet<String>,
 ) -> Plan {
     let mut plan = Plan::default();

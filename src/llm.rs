@@ -210,6 +210,9 @@ pub enum StreamEvent {
 /// The stream returned by [`LlmClient::chat_stream`].
 pub type ChatStream = Pin<Box<dyn Stream<Item = Result<StreamEvent, LlmError>> + Send>>;
 
+/// How long readiness waits for the LLM server.
+const PING_TIMEOUT: Duration = Duration::from_secs(3);
+
 /// A configured OpenAI-compatible chat endpoint. Cheap to clone.
 #[derive(Clone)]
 pub struct LlmClient {
@@ -339,8 +342,17 @@ impl LlmClient {
             .complete_json_inner(system, user, schema_name, schema, deadline)
             .instrument(span.clone())
             .await;
+        let outcome = match &result {
+            Ok(_) => "ok",
+            Err(e) => e.kind(),
+        };
+        metrics::counter!("starcoach_llm_requests_total", "outcome" => outcome).increment(1);
         match &result {
             Ok(done) => {
+                metrics::counter!("starcoach_llm_tokens_total", "kind" => "prompt")
+                    .increment(u64::from(done.prompt_tokens));
+                metrics::counter!("starcoach_llm_tokens_total", "kind" => "completion")
+                    .increment(u64::from(done.completion_tokens));
                 span.record("attempts", done.attempts);
                 span.record("prompt_tokens", done.prompt_tokens);
                 span.record("completion_tokens", done.completion_tokens);
@@ -655,6 +667,29 @@ impl LlmClient {
             }
         });
         Ok(Box::pin(stream))
+    }
+
+    /// Whether the server answers `GET /models` within a few seconds (readiness).
+    pub async fn ping(&self) -> Result<(), LlmError> {
+        self.check_config()?;
+        use async_openai::config::Config;
+        let request = reqwest::Client::new()
+            .get(format!("{}/models", self.inner.base_url))
+            .headers(self.inner.client.config().headers())
+            .timeout(PING_TIMEOUT)
+            .send();
+        match tokio::time::timeout(PING_TIMEOUT, request).await {
+            Ok(Ok(r)) if r.status().is_success() => Ok(()),
+            Ok(Ok(r)) => Err(LlmError::Unavailable {
+                reason: format!("GET /models answered HTTP {}", r.status()),
+            }),
+            Ok(Err(e)) => Err(LlmError::Unavailable {
+                reason: format!("GET /models failed: {e}"),
+            }),
+            Err(_) => Err(LlmError::Timeout {
+                reason: format!("GET /models did not answer within {PING_TIMEOUT:?}"),
+            }),
+        }
     }
 
     fn check_config(&self) -> Result<(), LlmError> {

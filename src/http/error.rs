@@ -6,6 +6,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
 use crate::coach::CritiqueError;
+use crate::ingest::IngestError;
 use crate::retrieve::MatchError;
 use crate::store::StoreError;
 
@@ -31,7 +32,7 @@ pub enum ApiError {
 }
 
 /// Problem details body.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Problem {
     #[serde(rename = "type")]
     pub kind: String,
@@ -133,6 +134,15 @@ impl From<CritiqueError> for ApiError {
                 message,
             },
             CritiqueError::Match(e) => e.into(),
+        }
+    }
+}
+
+impl From<IngestError> for ApiError {
+    fn from(err: IngestError) -> Self {
+        match err {
+            IngestError::Store(e) => e.into(),
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }

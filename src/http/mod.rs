@@ -4,6 +4,9 @@
 mod auth;
 mod error;
 mod extract;
+mod openai;
+mod ops;
+mod resources;
 mod routes;
 
 use std::net::SocketAddr;
@@ -14,6 +17,7 @@ use axum::http::{HeaderName, Request, StatusCode};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
@@ -28,20 +32,34 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Build the router with all routes and middleware.
 pub fn router(coach: Coach) -> Router {
     let limit = coach.settings.server.max_body_bytes;
-    let critique_limit = coach.settings.critique.max_body_bytes;
+    let upload_limit = coach.settings.critique.max_body_bytes;
+    let cors = cors_layer(&coach.settings.server.cors_origins);
+    ops::prometheus();
     let timeout = Duration::from_secs(coach.settings.server.request_timeout_secs);
     Router::new()
         .route("/healthz", get(routes::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics_text))
+        .route("/openapi.json", get(ops::openapi_json))
+        .route("/docs", get(ops::docs))
+        .route("/v1/models", get(openai::models))
+        .route("/v1/chat/completions", post(openai::chat_completions))
+        .route("/v1/stories", get(resources::list))
+        .route("/v1/stories/{id}", get(resources::get_one).delete(resources::delete_one))
         .route("/v1/stories/match", post(routes::match_stories))
         .route("/v1/coverage", get(routes::coverage))
         .merge(
-            // Transcripts (Whisper JSON with word timings) are larger than questions.
+            // Transcripts (Whisper JSON with word timings) and uploads are larger than
+            // questions.
             Router::new()
                 .route("/v1/answers/critique", post(routes::critique))
-                .layer(Extension(BodyLimit(critique_limit)))
-                .layer(DefaultBodyLimit::max(critique_limit)),
+                .route("/v1/documents", post(resources::upload_json))
+                .route("/v1/documents/upload", post(resources::upload_multipart))
+                .layer(Extension(BodyLimit(upload_limit)))
+                .layer(DefaultBodyLimit::max(upload_limit)),
         )
         .fallback(routes::not_found)
+        .route_layer(axum::middleware::from_fn(ops::track))
         .with_state(coach)
         .layer(Extension(BodyLimit(limit)))
         .layer(DefaultBodyLimit::max(limit))
@@ -56,6 +74,26 @@ pub fn router(coach: Coach) -> Router {
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(cors)
+}
+
+/// CORS for browser frontends: the configured origins ("*" for any), any method, the
+/// Authorization and Content-Type headers. No origins: no CORS headers (same-origin).
+fn cors_layer(origins: &[String]) -> CorsLayer {
+    use axum::http::{header, HeaderValue, Method};
+    let base = CorsLayer::new()
+        .allow_methods([Method::GET, Method::POST, Method::DELETE, Method::OPTIONS])
+        .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE])
+        .expose_headers([REQUEST_ID]);
+    if origins.iter().any(|o| o == "*") {
+        base.allow_origin(AllowOrigin::any())
+    } else {
+        let list: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|o| HeaderValue::from_str(o).ok())
+            .collect();
+        base.allow_origin(AllowOrigin::list(list))
+    }
 }
 
 /// Bind `addr` and serve until Ctrl-C / SIGTERM, finishing in-flight requests.

@@ -14,25 +14,30 @@ use crate::app::Coach;
 use crate::coach::{Critique, CritiqueRequest, TranscriptInput};
 use crate::retrieve::{MatchRequest, MatchResponse};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Health {
     status: &'static str,
 }
 
 /// Liveness: the process answers.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)), tag = "operations")]
 pub async fn healthz() -> Json<Health> {
     Json(Health { status: "ok" })
 }
 
 /// Body of `POST /v1/stories/match`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MatchBody {
     question: String,
     top_k: Option<usize>,
 }
 
-/// Rank the caller's stories for a question.
+/// Rank the caller's stories for a question, with fit levels, evidence and advice.
+#[utoipa::path(post, path = "/v1/stories/match", request_body = MatchBody,
+    responses((status = 200, body = MatchResponse), (status = 422, body = super::error::Problem),
+              (status = 401, body = super::error::Problem)),
+    security(("bearer" = [])), tag = "stories")]
 pub async fn match_stories(
     State(coach): State<Coach>,
     AuthUser(user): AuthUser,
@@ -47,6 +52,8 @@ pub async fn match_stories(
 }
 
 /// Which competencies the caller's stories cover, with their level, and the gaps.
+#[utoipa::path(get, path = "/v1/coverage", responses((status = 200, description = "Coverage report", body = Object)),
+    security(("bearer" = [])), tag = "stories")]
 pub async fn coverage(
     State(coach): State<Coach>,
     AuthUser(user): AuthUser,
@@ -56,18 +63,24 @@ pub async fn coverage(
 }
 
 /// Body of `POST /v1/answers/critique`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CritiqueBody {
     /// The interview question; taken from the transcript's interviewer turn if absent.
     question: Option<String>,
     /// Text (plain, WebVTT, SRT or Whisper JSON as a string), or a Whisper JSON object.
+    #[schema(value_type = Object)]
     transcript: TranscriptInput,
-    /// Force the text's format instead of detecting it.
+    /// Force the text's format instead of detecting it: plain, vtt, srt, whisper_json.
+    #[schema(value_type = Option<String>)]
     format: Option<TranscriptFormat>,
 }
 
-/// Critique a spoken answer against STAR, grounded in the caller's stories.
+/// Critique a spoken answer against STAR, grounded in the caller's stories (the same
+/// JSON as `starcoach critique --json`).
+#[utoipa::path(post, path = "/v1/answers/critique", request_body = CritiqueBody,
+    responses((status = 200, description = "The critique", body = Object), (status = 422, body = super::error::Problem)),
+    security(("bearer" = [])), tag = "answers")]
 pub async fn critique(
     State(coach): State<Coach>,
     AuthUser(user): AuthUser,

@@ -22,11 +22,13 @@ pub struct SentenceSpan {
 }
 
 /// A sentence of a story that answers the question, verbatim.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Evidence {
     pub text: String,
+    #[schema(value_type = String)]
     pub section: SectionKind,
     /// Lines of the passage the sentence is in.
+    #[schema(value_type = Object)]
     pub lines: LineSpan,
     /// Cosine similarity to the question.
     pub score: f32,

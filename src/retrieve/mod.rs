@@ -104,21 +104,24 @@ fn invalid(field: &'static str, message: String) -> MatchError {
 }
 
 /// The passage of a document that matched a question.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Passage {
+    #[schema(value_type = String)]
     pub section: SectionKind,
     pub text: String,
+    #[schema(value_type = Object)]
     pub lines: LineSpan,
     pub score: f32,
 }
 
 /// One ranked story.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct StoryMatch {
     pub rank: usize,
     pub doc_id: String,
     pub title: String,
     pub source: String,
+    #[schema(value_type = Object)]
     pub lines: LineSpan,
     pub tags: Vec<String>,
     /// The ranking score (higher is better; its scale depends on `method`).
@@ -146,18 +149,19 @@ fn default_fit() -> FitLevel {
 }
 
 /// A note related to the question (context, never a story).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct NoteMatch {
     pub doc_id: String,
     pub title: String,
     pub source: String,
+    #[schema(value_type = Object)]
     pub lines: LineSpan,
     pub score: f32,
     pub passage: String,
 }
 
 /// Nothing in the bank fits: which competency is missing.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct Gap {
     /// Id of the competency the question asks about (empty if none is configured).
     pub competency: String,
@@ -166,7 +170,7 @@ pub struct Gap {
 }
 
 /// The answer to a match request: the same JSON from the CLI and the HTTP API.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct MatchResponse {
     pub question: String,
     pub user: String,

@@ -157,8 +157,7 @@ fn earlier_question(history: &[ChatMessage]) -> Option<String> {
         }
         text.split_inclusive(['.', '!', '?', '\n'])
             .map(str::trim)
-            .filter(|s| is_behavioral_question(s))
-            .last()
+            .rfind(|s| is_behavioral_question(s))
             .map(str::to_string)
     })
 }

@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod app;
+pub mod bench;
 pub mod chat;
 pub mod chunk;
 pub mod coach;

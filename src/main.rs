@@ -102,6 +102,9 @@ enum Command {
         #[arg(long)]
         eval_store: Option<PathBuf>,
     },
+    /// Measure speed and memory against baselines from the same run and print (or
+    /// write, --out) a Markdown table; `bash scripts/bench.sh` runs it in full.
+    Bench(starcoach::bench::BenchArgs),
     /// Serve the HTTP API.
     Serve {
         /// Address to bind (overrides server.addr).
@@ -268,6 +271,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", starcoach::eval::render(&report));
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Bench(args) => {
+            starcoach::bench::run(settings, &cli.config_dir, args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr } => {

@@ -8,7 +8,6 @@
 
 mod common;
 
-use std::fmt::Write;
 use std::time::Instant;
 
 use starcoach::ingest::NoProgress;
@@ -16,64 +15,9 @@ use starcoach::retrieve::MatchRequest;
 
 const STORIES: usize = 1000;
 
-/// A deterministic bank: each story mixes a topic, an action and a result.
+/// The deterministic bank of `starcoach::bench::bank` (topic x action x result).
 fn synthetic_bank() -> String {
-    let topics = [
-        "a database migration",
-        "an outage in the payments API",
-        "a flaky test suite",
-        "a new search feature",
-        "a vendor integration",
-        "an on-call rotation",
-        "a hiring plan",
-        "a security audit",
-        "a mobile release",
-        "a data pipeline",
-        "a cost reduction",
-        "a conflict about code review",
-        "an intern project",
-        "a deadline that slipped",
-        "a customer escalation",
-        "a platform rewrite",
-    ];
-    let actions = [
-        "I wrote a design document and asked the other team for review",
-        "I measured the latency and found the slow query",
-        "I paired with a junior engineer and reviewed every change",
-        "I proposed a smaller scope and got my manager to agree",
-        "I called the customer and reproduced the problem with their data",
-        "I rolled the change out to five percent of users first",
-        "I organised a meeting between the two teams to agree on criteria",
-        "I learned the framework from the documentation over a weekend",
-    ];
-    let results = [
-        "Latency dropped by 40 percent",
-        "The release shipped two days early",
-        "Support tickets fell from 30 a week to 4",
-        "The team adopted the process",
-        "We saved 2,000 dollars a month",
-        "No incidents followed in the next quarter",
-    ];
-    let mut out = String::from("# Synthetic stories\n\n");
-    for i in 0..STORIES {
-        let topic = topics[i % topics.len()];
-        let action = actions[(i / 3) % actions.len()];
-        let result = results[(i / 7) % results.len()];
-        let _ = write!(
-            out,
-            "### Story {i}: {topic}\n\n#### Situation\nIn quarter {q} our team of {n} engineers \
-             faced {topic}, and the deadline was {d} weeks away.\n\n#### Task\nI had to \
-             deliver the work for {topic} without hurting the other projects of the team.\n\n\
-             #### Actions\n{action}. Then I tracked progress every day and wrote down what \
-             I learned about {topic}. I also kept stakeholders informed with a short weekly \
-             update.\n\n#### Results\n{result}. The approach was reused for story {j}.\n\n",
-            q = i % 4 + 1,
-            n = i % 9 + 3,
-            d = i % 6 + 2,
-            j = (i * 7) % STORIES,
-        );
-    }
-    out
+    starcoach::bench::bank::synthetic_bank(STORIES)
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {

@@ -18,7 +18,7 @@ use regex::Regex;
 use crate::analysis::count_tokens;
 use crate::app::Coach;
 use crate::coach::{render_text, CritiqueError, CritiqueRequest, TranscriptInput};
-use crate::corpus::word_count;
+use crate::corpus::{clip_chars, word_count};
 use crate::llm::{ChatMessage, ChatRole};
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse};
 
@@ -221,13 +221,6 @@ pub fn render_matches(m: &MatchResponse) -> String {
         }
     }
     out
-}
-
-fn clip_chars(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
 }
 
 /// Answer the conversation for `user`.

@@ -1,6 +1,7 @@
 //! Grounding: which of the user's stored stories the answer retells, and whether
 //! another one fits the question better.
 
+use crate::corpus::clip_chars;
 use crate::retrieve::{
     BankStory, FitLevel, MatchError, MatchRequest, Method, RankedStory, Retriever,
 };
@@ -28,13 +29,6 @@ fn story_ref(s: &RankedStory, source: &str) -> StoryRef {
         source: source.to_string(),
         fit: Some(s.fit),
         fit_score: Some(s.fit_score),
-    }
-}
-
-fn clip_chars(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => &text[..i],
-        None => text,
     }
 }
 

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 pub const SCHEMA_NAME: &str = "star_critique";
 
 /// Longest quote accepted from the model, in characters.
-pub const QUOTE_MAX_CHARS: usize = 160;
+pub const QUOTE_MAX_CHARS: usize = 120;
 
 /// One rubric score as the model gives it.
 #[derive(Debug, Clone, Deserialize)]
@@ -64,7 +64,7 @@ fn score() -> Value {
         "properties": {
             "score": {"type": "integer", "minimum": 1, "maximum": 5},
             "quote": text(QUOTE_MAX_CHARS),
-            "reason": text(160),
+            "reason": text(120),
         },
         "required": ["score", "quote", "reason"],
         "additionalProperties": false,
@@ -96,20 +96,20 @@ pub fn critique_schema() -> Value {
                     "type": "object",
                     "properties": {
                         "part": {"type": "string", "enum": ["situation", "task", "action", "result", "delivery"]},
-                        "change": text(200),
+                        "change": text(160),
                     },
                     "required": ["part", "change"],
                     "additionalProperties": false,
                 },
             },
-            "follow_ups": {"type": "array", "minItems": 2, "maxItems": 2, "items": text(140)},
+            "follow_ups": {"type": "array", "minItems": 2, "maxItems": 2, "items": text(120)},
             "outline": {
                 "type": "object",
                 "properties": {
-                    "situation": text(240),
-                    "task": text(240),
-                    "action": text(320),
-                    "result": text(240),
+                    "situation": text(200),
+                    "task": text(160),
+                    "action": text(260),
+                    "result": text(200),
                 },
                 "required": ["situation", "task", "action", "result"],
                 "additionalProperties": false,

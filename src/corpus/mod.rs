@@ -29,7 +29,7 @@ pub use error::CorpusError;
 pub use files::{collect_files, decode_text, STORY_EXTENSIONS};
 pub use model::{Document, DocumentKind, LineSpan, ParsedFile, Section, SectionKind, Skipped};
 pub(crate) use text::is_cjk;
-pub use text::{slug, word_count};
+pub use text::{clip_chars, slug, word_count};
 
 /// A whole file skipped for `reason`.
 fn skipped_file(source: &str, reason: &str) -> ParsedFile {

@@ -28,6 +28,14 @@ pub(crate) fn clean_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Strin
     out.join("\n")
 }
 
+/// The first `max` characters of `text` (on a character boundary).
+pub fn clip_chars(text: &str, max: usize) -> &str {
+    match text.char_indices().nth(max) {
+        Some((i, _)) => &text[..i],
+        None => text,
+    }
+}
+
 /// Words as the crate counts them for chunk sizes:
 /// whitespace-separated tokens, plus one per CJK character, since Chinese text has no
 /// spaces.

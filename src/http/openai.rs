@@ -128,17 +128,7 @@ fn now_secs() -> u64 {
 }
 
 fn completion_id() -> String {
-    format!("chatcmpl-{}", uuid_like())
-}
-
-fn uuid_like() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static N: AtomicU64 = AtomicU64::new(0);
-    format!(
-        "{:x}{:04x}",
-        now_secs(),
-        N.fetch_add(1, Ordering::Relaxed) & 0xffff
-    )
+    format!("chatcmpl-{}", uuid::Uuid::new_v4().simple())
 }
 
 #[derive(Serialize)]

@@ -3,6 +3,7 @@
 //! stories, and must find nothing. Also readiness, metrics, OpenAPI, docs and CORS.
 
 mod common;
+mod support;
 
 use std::net::SocketAddr;
 
@@ -436,4 +437,60 @@ async fn readiness_metrics_openapi_docs_and_cors() {
         .await
         .unwrap();
     assert!(other.headers().get("access-control-allow-origin").is_none());
+}
+
+#[tokio::test]
+async fn shutdown_finishes_the_request_in_flight_and_refuses_new_ones() {
+    use std::time::Duration;
+    use support::fake_llm::{FakeBehavior, FakeLlmServer};
+    // A deliberately FAKE, slow LLM keeps a critique in flight for two seconds.
+    let slow = FakeLlmServer::start(FakeBehavior::Slow {
+        delay: Duration::from_secs(2),
+        content: "{}".into(),
+    })
+    .await;
+    let tmp = tempfile::tempdir().unwrap();
+    let url = slow.base_url();
+    let coach = common::coach_with(&tmp.path().join("store"), move |s| s.llm.base_url = url);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(starcoach::http::serve_until(coach, listener, async {
+        let _ = stopped.await;
+    }));
+    let client = reqwest::Client::new();
+    let in_flight = tokio::spawn({
+        let client = client.clone();
+        async move {
+            client
+                .post(format!("http://{addr}/v1/answers/critique"))
+                .json(&json!({"question": "Tell me about a time you fixed a build",
+                    "transcript": "I fixed the build by pinning the compiler, and the team shipped on time."}))
+                .send()
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(slow.requests(), 1, "the critique is waiting for the LLM");
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let refused = client
+        .get(format!("http://{addr}/healthz"))
+        .timeout(Duration::from_secs(2))
+        .send()
+        .await;
+    assert!(
+        refused.is_err(),
+        "new connections are refused while shutting down"
+    );
+    let response = in_flight
+        .await
+        .unwrap()
+        .expect("the request in flight is answered");
+    assert_eq!(response.status(), 200);
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops once the request is answered")
+        .unwrap()
+        .unwrap();
 }

@@ -1,16 +1,11 @@
-//! A small HTTP/1.1 load generator for loopback benchmarks: `concurrency` keep-alive
-//! connections send requests back to back for a fixed time after a warm-up, and every
-//! latency is kept. The client is a few lines over a tokio `TcpStream` (it only needs
-//! `Content-Length` bodies, which is what the axum routes answer), so it adds little
-//! of its own cost to what is measured.
+//! A small HTTP load generator for loopback benchmarks: `concurrency` workers, each
+//! with its own keep-alive `reqwest` client, send requests back to back for a fixed
+//! time after a warm-up, and every latency is kept.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
 
 /// What each request is.
 #[derive(Clone)]
@@ -88,110 +83,39 @@ async fn worker(
     measure_from: Instant,
     end: Instant,
 ) -> anyhow::Result<(Vec<f64>, usize)> {
+    // One connection per worker, kept alive between requests.
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .tcp_nodelay(true)
+        .build()?;
     let mut latencies = Vec::new();
     let mut errors = 0;
-    let mut conn: Option<Connection> = None;
     loop {
         let sent = Instant::now();
         if sent >= end {
             break;
         }
         let request = match &target {
-            Target::Get(path) => {
-                format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\r\n")
-            }
-            Target::PostJson(path, body) => {
-                let body = body(seq.fetch_add(1, Ordering::Relaxed));
-                format!(
-                    "POST {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
-                     Accept: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-                    body.len()
-                )
-            }
+            Target::Get(path) => client.get(format!("http://{addr}{path}")),
+            Target::PostJson(path, body) => client
+                .post(format!("http://{addr}{path}"))
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body(seq.fetch_add(1, Ordering::Relaxed))),
         };
-        let c = match conn.as_mut() {
-            Some(c) => c,
-            None => conn.insert(Connection::open(addr).await?),
-        };
-        match c.exchange(request.as_bytes()).await {
-            Ok((status, close)) => {
-                let done = Instant::now();
-                if sent >= measure_from && done <= end {
-                    if status == 200 {
-                        latencies.push(done.duration_since(sent).as_secs_f64() * 1000.0);
-                    } else {
-                        errors += 1;
-                    }
-                }
-                if close {
-                    conn = None;
-                }
+        let outcome = match request.send().await {
+            Ok(response) => {
+                let ok = response.status() == reqwest::StatusCode::OK;
+                response.bytes().await.map(|_| ok)
             }
-            Err(_) => {
-                errors += 1;
-                conn = None;
+            Err(e) => Err(e),
+        };
+        let done = Instant::now();
+        if sent >= measure_from && done <= end {
+            match outcome {
+                Ok(true) => latencies.push(done.duration_since(sent).as_secs_f64() * 1000.0),
+                _ => errors += 1,
             }
         }
     }
     Ok((latencies, errors))
-}
-
-/// One keep-alive connection.
-struct Connection {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Connection {
-    async fn open(addr: SocketAddr) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            stream,
-            buf: Vec::with_capacity(16 * 1024),
-        })
-    }
-
-    /// Send one request and read its response; (status, server closes the connection).
-    async fn exchange(&mut self, request: &[u8]) -> std::io::Result<(u16, bool)> {
-        self.stream.write_all(request).await?;
-        self.buf.clear();
-        let mut chunk = [0u8; 16 * 1024];
-        let head_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i + 4;
-            }
-            let n = self.stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            self.buf.extend_from_slice(&chunk[..n]);
-        };
-        let head = String::from_utf8_lossy(&self.buf[..head_end]).to_ascii_lowercase();
-        let status: u16 = head
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| std::io::Error::other("malformed status line"))?;
-        let header = |name: &str| {
-            head.lines()
-                .find_map(|l| l.strip_prefix(name).map(|v| v.trim().to_string()))
-        };
-        let length: usize = header("content-length:")
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| std::io::Error::other("response without content-length"))?;
-        let close = header("connection:").is_some_and(|v| v == "close");
-        while self.buf.len() < head_end + length {
-            let n = self.stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Err(std::io::ErrorKind::UnexpectedEof.into());
-            }
-            self.buf.extend_from_slice(&chunk[..n]);
-        }
-        Ok((status, close))
-    }
-}
-
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }

@@ -63,16 +63,6 @@ pub async fn ground(
     let for_answer = retriever
         .rank(user, clip_chars(answer, ANSWER_CHARS), Method::Dense, 1)
         .await?;
-    let matched = retriever
-        .match_stories(
-            user,
-            &MatchRequest {
-                question: question.to_string(),
-                top_k: 1,
-            },
-        )
-        .await?;
-
     let source = |doc_id: &str| {
         bank.get(doc_id)
             .map(|s| s.source.clone())
@@ -109,20 +99,32 @@ pub async fn ground(
         (None, Some(b)) if b.fit >= FitLevel::Workable => Some(story_ref(b, &source(&b.doc_id))),
         _ => None,
     };
-    let evidence = match &better {
-        Some(b) => matched
-            .stories
-            .iter()
-            .find(|s| s.doc_id == b.doc_id)
+    // Evidence and the gap's wording come from a full match of the best story, only
+    // when they are shown.
+    let (evidence, gap) = if better.is_some() || for_question.gap {
+        let matched = retriever
+            .match_stories(
+                user,
+                &MatchRequest {
+                    question: question.to_string(),
+                    top_k: 1,
+                },
+            )
+            .await?;
+        let evidence = better
+            .as_ref()
+            .and_then(|b| matched.stories.iter().find(|s| s.doc_id == b.doc_id))
             .map(|s| s.evidence.clone())
-            .unwrap_or_default(),
-        None => Vec::new(),
+            .unwrap_or_default();
+        (evidence, matched.gap)
+    } else {
+        (Vec::new(), None)
     };
     let message = message(
         told_ref.as_ref(),
         best_ref.as_ref(),
         better.as_ref(),
-        matched.gap.as_ref(),
+        gap.as_ref(),
     );
     let told = told_ref.as_ref().and_then(|t| bank.get(&t.doc_id).cloned());
     Ok(Grounded {
@@ -132,7 +134,7 @@ pub async fn ground(
             best_fit: best_ref,
             better_story: better,
             better_story_evidence: evidence,
-            gap: matched.gap,
+            gap,
             message,
         },
         told,

@@ -195,7 +195,13 @@ impl Critic {
             .instrument(info_span!("critique.llm"))
             .await
         {
-            Ok(done) => apply_llm(&mut critique, done, grounded.told.as_ref(), prompt.tokens),
+            Ok(done) => apply_llm(
+                &mut critique,
+                done,
+                &answer,
+                grounded.told.as_ref(),
+                prompt.tokens,
+            ),
             Err(reason) => critique.llm_reason = Some(reason),
         }
         critique.overall = overall(&critique.scores);
@@ -283,12 +289,12 @@ fn overall(scores: &[DimensionScore]) -> Option<f64> {
 fn apply_llm(
     critique: &mut Critique,
     done: JsonCompletion<RawCritique>,
+    answer: &str,
     story: Option<&BankStory>,
     prompt_tokens_tiktoken: usize,
 ) {
     let raw = done.value;
-    let answer = answer_text(&critique.analysis);
-    let haystack = Normalized::new(&answer);
+    let haystack = Normalized::new(answer);
     let a = &critique.analysis;
     let by_dimension = [
         (Dimension::Structure, &raw.scores.structure),
@@ -350,7 +356,7 @@ fn apply_llm(
         .into_iter()
         .zip(fallback)
         .map(|((part, text), own)| {
-            let bad = verify::unsupported_figures(&text, &[&answer, &story_text]);
+            let bad = verify::unsupported_figures(&text, &[answer, &story_text]);
             if bad.is_empty() {
                 OutlinePart {
                     part,

@@ -114,12 +114,25 @@ pub async fn serve(coach: Coach, addr: &str) -> std::io::Result<()> {
     serve_on(coach, listener).await
 }
 
-/// Serve on an already bound listener (tests bind port 0).
+/// Serve on an already bound listener (tests bind port 0) until Ctrl-C / SIGTERM.
 pub async fn serve_on(coach: Coach, listener: TcpListener) -> std::io::Result<()> {
+    serve_until(coach, listener, shutdown_signal()).await
+}
+
+/// Serve until `shutdown` completes; then stop accepting connections and return once
+/// the requests in flight have been answered.
+pub async fn serve_until(
+    coach: Coach,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     let local: SocketAddr = listener.local_addr()?;
     tracing::info!(%local, "starcoach listening");
     axum::serve(listener, router(coach))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing requests in flight");
+        })
         .await
 }
 

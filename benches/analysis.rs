@@ -9,79 +9,11 @@ use std::time::Instant;
 
 use criterion::{criterion_group, Criterion};
 use starcoach::analysis::{analyze, parse};
+use starcoach::bench::analysis::{vtt, whisper_json};
 
-/// Answers from the labelled set, used as realistic text.
-const TEXTS: [&str; 3] = [
-    include_str!("../tests/fixtures/transcripts/01_balanced.txt"),
-    include_str!("../tests/fixtures/transcripts/02_no_result.txt"),
-    include_str!("../tests/fixtures/transcripts/h01_charge_nurse.txt"),
-];
+/// Words in the generated answer (`starcoach::bench::analysis` builds it from the
+/// labelled answers: ~450 words at 150 wpm, as WebVTT and as Whisper JSON).
 const WORDS: usize = 450;
-const WPM: f64 = 150.0;
-
-/// (word, start, end) for ~450 words at 150 wpm, with a 2.5 s pause every 80 words.
-fn timeline() -> Vec<(String, f64, f64)> {
-    let words: Vec<&str> = TEXTS
-        .iter()
-        .flat_map(|t| t.split_whitespace())
-        .take(WORDS)
-        .collect();
-    let slot = 60.0 / WPM;
-    let mut t = 4.0; // after the question
-    words
-        .iter()
-        .enumerate()
-        .map(|(i, w)| {
-            if i > 0 && i % 80 == 0 {
-                t += 2.5;
-            }
-            let item = (w.to_string(), t, t + 0.8 * slot);
-            t += slot;
-            item
-        })
-        .collect()
-}
-
-fn clock(s: f64) -> String {
-    let ms = (s * 1000.0).round() as u64;
-    format!(
-        "{:02}:{:02}:{:02}.{:03}",
-        ms / 3_600_000,
-        ms / 60_000 % 60,
-        ms / 1000 % 60,
-        ms % 1000
-    )
-}
-
-/// The answer as WebVTT with voices: the question, then cues of 10 words.
-fn vtt() -> String {
-    let mut out = String::from("WEBVTT\n\n00:00:00.000 --> 00:00:03.200\n<v Interviewer>Tell me about a time you fixed a hard problem.\n\n");
-    for chunk in timeline().chunks(10) {
-        let text: Vec<&str> = chunk.iter().map(|w| w.0.as_str()).collect();
-        out.push_str(&format!(
-            "{} --> {}\n<v Me>{}\n\n",
-            clock(chunk[0].1),
-            clock(chunk[chunk.len() - 1].2),
-            text.join(" ")
-        ));
-    }
-    out
-}
-
-/// The answer as Whisper JSON with per-word timings.
-fn whisper_json() -> String {
-    let segments: Vec<serde_json::Value> = timeline()
-        .chunks(10)
-        .map(|chunk| {
-            let text: Vec<&str> = chunk.iter().map(|w| w.0.as_str()).collect();
-            serde_json::json!({
-                "start": chunk[0].1, "end": chunk[chunk.len() - 1].2, "text": format!(" {}", text.join(" ")),
-                "words": chunk.iter().map(|w| serde_json::json!({"word": w.0, "start": w.1, "end": w.2})).collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    serde_json::json!({ "segments": segments }).to_string()
-}
 
 /// The baseline: read the transcript and split it into words.
 fn baseline(input: &str) -> usize {

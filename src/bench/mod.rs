@@ -389,6 +389,20 @@ async fn http_section(
         Ok(_) => load::run(addr, match_body(true), spec).await,
         Err(_) => Err(anyhow::anyhow!("skipped")),
     };
+    // The same with one client: latency without queueing behind other requests.
+    let single = load::LoadSpec {
+        concurrency: 1,
+        ..spec
+    };
+    let sequential = match &distinct {
+        Ok(_) => {
+            let h = load::run(addr, load::Target::Get("/healthz".into()), single).await;
+            let r = load::run(addr, match_body(false), single).await;
+            let d = load::run(addr, match_body(true), single).await;
+            Some((h, r, d))
+        }
+        Err(_) => None,
+    };
     server.abort();
     let _ = server.await;
     let (health, repeated, distinct) = (health?, repeated?, distinct?);
@@ -425,14 +439,28 @@ async fn http_section(
             },
         ));
     }
-    let errors = health.errors + repeated.errors + distinct.errors;
+    let mut errors = health.errors + repeated.errors + distinct.errors;
+    if let Some((h, r, d)) = sequential {
+        let (h, r, d) = (h?, r?, d?);
+        errors += h.errors + r.errors + d.errors;
+        for (label, run) in [("repeated questions", &r), ("new questions", &d)] {
+            rows.push(Row::new(
+                format!("match p50, one client, {label}"),
+                ms(run.percentile(0.5)),
+                "GET /healthz p50, one client",
+                Some(ms(h.percentile(0.5))),
+                Target::AtMost(p50_target_ms),
+            ));
+        }
+    }
     Ok(Section {
         title: format!("Match over HTTP, {stories} stories"),
         rows,
         notes: vec![format!(
             "In-process load generator (tokio, {} keep-alive connections, {:.1} s warm-up, \
-             then {:.1} s measured per route) against `starcoach::http::serve_on` on \
-             127.0.0.1 port 0; client and server share the same cores. `top_k` 5. Repeated: \
+             then {:.1} s measured per route; the \"one client\" rows: one connection) \
+             against `starcoach::http::serve_on` on 127.0.0.1 port 0; client and server \
+             share the same cores. `top_k` 5. Repeated: \
              20 questions in rotation; new: every question distinct. Requests: healthz {}, \
              repeated {}, new {}; non-200 or failed: {errors}.",
             spec.concurrency,

@@ -51,32 +51,11 @@ async fn match_latency_at_1000_stories() {
         started.elapsed().as_secs_f64()
     );
 
-    let subjects = [
-        "disagreed with your manager",
-        "failed to meet a goal",
-        "mentored a junior engineer",
-        "handled an outage",
-        "learned a new framework",
-        "reduced costs",
-        "dealt with an unhappy customer",
-        "led a migration",
-        "worked with another team",
-        "made a mistake in production",
-        "cut scope before a deadline",
-        "improved latency",
-        "resolved a conflict in code review",
-        "took ownership of a problem",
-        "worked with unclear requirements",
-        "convinced people without authority",
-        "shipped under pressure",
-        "hired an engineer",
-        "improved a process",
-        "ran a security audit",
-    ];
     let mut new_questions = Vec::new();
     let mut repeated = Vec::new();
-    for (i, subject) in subjects.iter().enumerate() {
-        let question = format!("Tell me about a time you {subject} (variant {i}).");
+    for i in 0..20 {
+        // The bench's questions: 20 subjects, each made distinct by its index.
+        let question = starcoach::bench::bank::question(i, true);
         let request = MatchRequest { question, top_k: 5 };
         let t = Instant::now();
         let response = coach

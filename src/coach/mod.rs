@@ -25,9 +25,7 @@ use std::time::Instant;
 use serde::Deserialize;
 use tracing::{info_span, Instrument};
 
-use crate::analysis::{
-    self, analyze, Analysis, Part, Transcript, TranscriptError, TranscriptFormat,
-};
+use crate::analysis::{self, analyze, Part, Transcript, TranscriptError, TranscriptFormat};
 use crate::llm::{JsonCompletion, LlmClient};
 use crate::retrieve::{BankStory, MatchError, Retriever};
 
@@ -161,7 +159,7 @@ impl Critic {
                 message: "the candidate's turns contain no words".into(),
             });
         }
-        let answer = answer_text(&analysis);
+        let answer = prompt::answer_text(&analysis);
         let grounded = grounding::ground(&self.retriever, user, &question, &answer)
             .instrument(info_span!("critique.ground"))
             .await?;
@@ -265,14 +263,6 @@ fn question_of(
                 .into(),
         }),
     }
-}
-
-fn answer_text(a: &Analysis) -> String {
-    a.sentences
-        .iter()
-        .map(|s| s.text.as_str())
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 fn overall(scores: &[DimensionScore]) -> Option<f64> {

@@ -33,14 +33,7 @@ pub fn system() -> String {
 /// Render the prompt. The transcript keeps only the candidate's words and cannot close
 /// its own block (angle brackets are replaced).
 pub fn render(question: &str, analysis: &Analysis, story: Option<&str>) -> Prompt {
-    let transcript = neutralize(
-        &analysis
-            .sentences
-            .iter()
-            .map(|s| s.text.as_str())
-            .collect::<Vec<_>>()
-            .join(" "),
-    );
+    let transcript = neutralize(&answer_text(analysis));
     let story = story
         .map(|s| neutralize(&clip_words(s, STORY_WORDS)))
         .unwrap_or_else(|| "(none found)".into());
@@ -56,6 +49,16 @@ pub fn render(question: &str, analysis: &Analysis, story: Option<&str>) -> Promp
         user,
         tokens,
     }
+}
+
+/// The candidate's words: the answer's sentences joined (what quotes are checked
+/// against and what the prompt shows).
+pub fn answer_text(a: &Analysis) -> String {
+    a.sentences
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Data cannot open or close a tag in the prompt.

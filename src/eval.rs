@@ -187,6 +187,45 @@ pub struct SplitReport {
     pub split: SplitFilter,
     pub questions: usize,
     pub methods: Vec<MethodMetrics>,
+    /// How often the competency detected first is the labeled one.
+    pub competency: CompetencyMetrics,
+}
+
+/// Question-to-competency mapping against the labels.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct CompetencyMetrics {
+    /// Questions with a labeled competency.
+    pub labeled: usize,
+    /// Share of those whose first detected competency is the labeled one.
+    pub top1: f64,
+    /// Share of those whose labeled competency is among the detected ones.
+    pub detected: f64,
+}
+
+impl CompetencyMetrics {
+    fn of(questions: &[&QuestionResult]) -> Self {
+        let labeled: Vec<(&String, &[String])> = questions
+            .iter()
+            .filter_map(|q| {
+                q.expected_competency
+                    .as_ref()
+                    .map(|c| (c, q.competencies.as_slice()))
+            })
+            .collect();
+        let top1 = labeled
+            .iter()
+            .filter(|(c, found)| found.first() == Some(*c))
+            .count();
+        let detected = labeled
+            .iter()
+            .filter(|(c, found)| found.contains(c))
+            .count();
+        Self {
+            labeled: labeled.len(),
+            top1: ratio(top1, labeled.len()),
+            detected: ratio(detected, labeled.len()),
+        }
+    }
 }
 
 impl SplitReport {
@@ -217,6 +256,9 @@ pub struct QuestionResult {
     pub kind: String,
     pub question: String,
     pub expects_gap: bool,
+    /// The competency the label says the question asks about.
+    pub expected_competency: Option<String>,
+    /// The competencies detected in the question, best first.
     pub competencies: Vec<String>,
     pub results: Vec<MethodResult>,
 }
@@ -368,6 +410,7 @@ pub async fn run(
             kind: q.kind.clone(),
             question: q.text.clone(),
             expects_gap: q.expects_gap(),
+            expected_competency: q.competency.clone(),
             competencies,
             results,
         });
@@ -390,6 +433,7 @@ pub async fn run(
             split: half,
             questions: qs.len(),
             methods: Method::ALL.iter().map(|&m| metrics(m, &qs)).collect(),
+            competency: CompetencyMetrics::of(&qs),
         });
     }
     Ok(EvalReport {
@@ -525,6 +569,11 @@ pub fn render(report: &EvalReport) -> String {
                 m.gap_correct
             );
         }
+        let _ = writeln!(
+            out,
+            "  competency detection: first {:.3}, among the detected {:.3} ({} labeled)",
+            s.competency.top1, s.competency.detected, s.competency.labeled
+        );
         out.push('\n');
     }
     let misses: Vec<&QuestionResult> = report
@@ -583,6 +632,7 @@ mod tests {
             kind: "primary".into(),
             question: "?".into(),
             expects_gap,
+            expected_competency: None,
             competencies: vec![],
             results: results
                 .into_iter()

@@ -372,11 +372,20 @@ async fn http_section(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let server = tokio::spawn(crate::http::serve_on(coach, listener));
+    // New questions are numbered across every run, so that no run asks a question an
+    // earlier one cached.
+    let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let match_body = |distinct: bool| -> load::Target {
+        let asked = asked.clone();
         load::Target::PostJson(
             "/v1/stories/match".into(),
             Arc::new(move |i| {
-                serde_json::json!({"question": bank::question(i, distinct), "top_k": 5}).to_string()
+                let n = if distinct {
+                    asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                } else {
+                    i
+                };
+                serde_json::json!({"question": bank::question(n, distinct), "top_k": 5}).to_string()
             }),
         )
     };

@@ -2,9 +2,9 @@
 //! Qdrant, rank stories, grade their fit and quote the evidence.
 //!
 //! The pipeline for one question:
-//! 1. Embed the question (an LRU cache keeps recent questions) and map it to the
-//!    competencies it asks about ([`crate::coverage::CompetencyIndex`], embedded once
-//!    per process).
+//! 1. Strip the interview frame ("Tell me about a time you ...") and embed the core
+//!    that remains (an LRU cache keeps recent questions); map it to the competencies it
+//!    asks about ([`crate::coverage::CompetencyIndex`], embedded once per process).
 //! 2. Search the user's story chunks three ways in the store: dense (cosine to the
 //!    question), BM25, and dense against the competency prototype of the question.
 //! 3. Aggregate chunk hits per story and fuse the lists ([`rank`]); the default fusion
@@ -523,36 +523,12 @@ impl Retriever {
         force_competency: Option<usize>,
         top_k: usize,
     ) -> Result<Analysis, MatchError> {
-        // The question and its core in one model call (both are cached).
-        let hybrid_core = if method == Method::Hybrid && self.settings.ranking.strip_frame {
-            rank::question_core(question)
-        } else {
-            question
-        };
-        let (vector, index) = tokio::try_join!(
-            async {
-                self.embed_questions(&[question, hybrid_core])
-                    .await
-                    .map(|mut v| v.swap_remove(0))
-            },
-            async { self.competency_index().await }
-        )?;
         let ranking = &self.settings.ranking;
-        let detected = match force_competency {
-            Some(c) => vec![(c, 1.0)],
-            None => index.detect(&vector, ranking.competency_margin, 3),
-        };
-        let mut prototype = vec![0.0f32; vector.len()];
-        for &(c, sim) in &detected {
-            for (p, x) in prototype.iter_mut().zip(index.prototype(c)) {
-                *p += sim.max(0.0) * x;
-            }
-        }
-        normalise(&mut prototype);
-
         let hybrid = method == Method::Hybrid;
-        // The hybrid method searches with the question's core (the interview frame
-        // removed); the baselines search with the question as asked.
+        // The hybrid method represents the question by its core (the interview frame
+        // removed): detection, search, evidence and notes all use the core's vector, so
+        // a new question costs one short text through the model. The baselines use the
+        // question as asked.
         let core = if hybrid && ranking.strip_frame {
             rank::question_core(question)
         } else {
@@ -565,18 +541,42 @@ impl Retriever {
         } else {
             core
         };
-        let search_vector = if core == question {
-            vector.clone()
+        // The full question too, only when a ranking option mixes it in.
+        let with_full = core != question
+            && (ranking.full_question_weight > 0.0 || ranking.full_list_weight > 0.0);
+        let texts: &[&str] = if with_full {
+            &[core, question]
         } else {
-            let core_vector = self.embed_question(core).await?;
+            &[core]
+        };
+        let (vectors, index) = tokio::try_join!(self.embed_questions(texts), async {
+            self.competency_index().await
+        })?;
+        let vector = vectors[0].clone();
+        let full_vector = vectors.get(1).cloned().unwrap_or_else(|| vector.clone());
+        let detected = match force_competency {
+            Some(c) => vec![(c, 1.0)],
+            None => index.detect(&vector, ranking.competency_margin, 3),
+        };
+        let mut prototype = vec![0.0f32; vector.len()];
+        for &(c, sim) in &detected {
+            for (p, x) in prototype.iter_mut().zip(index.prototype(c)) {
+                *p += sim.max(0.0) * x;
+            }
+        }
+        normalise(&mut prototype);
+
+        let search_vector = if with_full && ranking.full_question_weight > 0.0 {
             let w = ranking.full_question_weight;
-            let mut mixed: Vec<f32> = core_vector
+            let mut mixed: Vec<f32> = vector
                 .iter()
-                .zip(vector.iter())
+                .zip(full_vector.iter())
                 .map(|(c, f)| c + w * f)
                 .collect();
             normalise(&mut mixed);
             Arc::new(mixed)
+        } else {
+            vector.clone()
         };
         let limit = self.settings.candidate_chunks.max(top_k * 4);
         let query = |mode: SearchMode, dense: &[f32]| SearchQuery {
@@ -600,7 +600,7 @@ impl Retriever {
                 .instrument(info_span!("match.search", list = name))
                 .await
         };
-        let need_full = hybrid && ranking.full_list_weight > 0.0 && core != question;
+        let need_full = hybrid && ranking.full_list_weight > 0.0 && with_full;
         let (dense, bm25, competency, fused, dense_full) = tokio::try_join!(
             search(true, query(SearchMode::Dense, &search_vector), "dense"),
             search(need_bm25, query(SearchMode::Bm25, &search_vector), "bm25"),
@@ -614,7 +614,11 @@ impl Retriever {
                 query(SearchMode::Hybrid, &search_vector),
                 "fused"
             ),
-            search(need_full, query(SearchMode::Dense, &vector), "dense_full"),
+            search(
+                need_full,
+                query(SearchMode::Dense, &full_vector),
+                "dense_full"
+            ),
         )?;
         let lists = Lists {
             dense,

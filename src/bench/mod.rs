@@ -217,23 +217,6 @@ async fn run_in(
     };
     sections.push(http_section(coach_n, &user, n, spec, 10.0, &mut notes).await?);
 
-    if args.large {
-        let big = 100 * n;
-        say(format!("large bank: {big} stories (long)"));
-        let files = bank::write_bank(&work.join(format!("bank-{big}")), big)?;
-        let coach = ingest::coach_at(settings, &work.join("store-large"), embedder.clone())?;
-        let t = ingest::measure(&coach, &user, &files, false).await?;
-        let started = Instant::now();
-        coach.store.optimize().await?;
-        notes.push(format!(
-            "{big}-story bank: ingest {:.0} s ({} chunks), then optimize {:.0} s.",
-            t.ingest_s,
-            t.chunks,
-            started.elapsed().as_secs_f64()
-        ));
-        sections.push(http_section(coach, &user, big, spec, 25.0, &mut notes).await?);
-    }
-
     say("analysis");
     let a = analysis::measure(plan.analysis_runs)?;
     let base = Figure::new(a.baseline_us, Unit::Us);
@@ -258,19 +241,54 @@ async fn run_in(
         notes: vec![],
     });
 
-    if args.no_rss {
+    let launcher = rss::Launcher {
+        exe: std::env::current_exe()?,
+        config_dir: config_dir.to_path_buf(),
+    };
+    let rss_spec = load::LoadSpec {
+        duration: plan.duration.min(Duration::from_secs(5)),
+        ..spec
+    };
+    let empty_store_rss = if args.no_rss {
         notes.push("Peak RSS not measured (--no-rss).".into());
+        None
     } else {
-        let launcher = rss::Launcher {
-            exe: std::env::current_exe()?,
-            config_dir: config_dir.to_path_buf(),
-        };
-        let spec = load::LoadSpec {
-            duration: plan.duration.min(Duration::from_secs(5)),
-            ..spec
-        };
-        sections.push(rss_section(&launcher, work, &bank_n, n, spec).await?);
+        let (section, empty_store_rss) = rss_section(&launcher, work, &bank_n, n, rss_spec).await?;
+        sections.push(section);
+        Some(empty_store_rss)
+    };
+
+    // Last, as it is long: match (and serve's memory) at 100x the stories.
+    if args.large {
+        let big = 100 * n;
+        say(format!("large bank: {big} stories (long)"));
+        let files = bank::write_bank(&work.join(format!("bank-{big}")), big)?;
+        let coach = ingest::coach_at(settings, &work.join("store-large"), embedder.clone())?;
+        let t = ingest::measure(&coach, &user, &files, false).await?;
+        let started = Instant::now();
+        coach.store.optimize().await?;
+        notes.push(format!(
+            "{big}-story bank: ingest {:.0} s ({} chunks), then optimize {:.0} s.",
+            t.ingest_s,
+            t.chunks,
+            started.elapsed().as_secs_f64()
+        ));
+        let mut section = http_section(coach, &user, big, spec, 25.0, &mut notes).await?;
+        if let Some(empty_store_rss) = empty_store_rss {
+            say(format!("peak RSS: serve {big} stories under match load"));
+            let store = work.join("store-large");
+            let peak = serve_peak(&launcher, &store, rss_spec, new_questions()).await?;
+            section.rows.push(Row::new(
+                format!("`serve` peak RSS, {big} stories, after warm-up and match load"),
+                Figure::new(peak as f64, Unit::Bytes),
+                "`serve`, empty store",
+                Some(Figure::new(empty_store_rss as f64, Unit::Bytes)),
+                Target::None,
+            ));
+        }
+        sections.push(section);
     }
+
     Ok((sections, notes))
 }
 
@@ -490,7 +508,7 @@ async fn rss_section(
     bank_files: &[PathBuf],
     n: usize,
     spec: load::LoadSpec,
-) -> anyhow::Result<Section> {
+) -> anyhow::Result<(Section, u64)> {
     say("peak RSS: serve on an empty store");
     let empty = work.join("rss-empty");
     std::fs::create_dir_all(&empty)?;
@@ -502,17 +520,11 @@ async fn rss_section(
     let ingest_peak = tokio::task::spawn_blocking(move || rss::ingest_peak(&l, &s, &f)).await??;
 
     say(format!("peak RSS: serve {n} stories under match load"));
-    let target = load::Target::PostJson(
-        "/v1/stories/match".into(),
-        Arc::new(|i| {
-            serde_json::json!({"question": bank::question(i, true), "top_k": 5}).to_string()
-        }),
-    );
-    let serve_peak = serve_peak(launcher, &store, spec, target).await?;
+    let serve_peak = serve_peak(launcher, &store, spec, new_questions()).await?;
 
     let mb = |b: u64| Figure::new(b as f64, Unit::Bytes);
     let baseline = "`serve`, empty store";
-    Ok(Section {
+    let section = Section {
         title: "Peak memory (RSS)".into(),
         rows: vec![
             Row::new(
@@ -536,7 +548,18 @@ async fn rss_section(
              short load of new questions."
                 .into(),
         ],
-    })
+    };
+    Ok((section, base))
+}
+
+/// `POST /v1/stories/match` with a new question each time.
+fn new_questions() -> load::Target {
+    load::Target::PostJson(
+        "/v1/stories/match".into(),
+        Arc::new(|i| {
+            serde_json::json!({"question": bank::question(i, true), "top_k": 5}).to_string()
+        }),
+    )
 }
 
 async fn serve_peak(

@@ -287,7 +287,8 @@ impl Retriever {
     }
 
     /// Embed competencies now and the sentences of `user`'s stories, so that the
-    /// first questions are as fast as the rest. Returns the sentences embedded.
+    /// first questions are as fast as the rest. Returns the sentences embedded. Stops
+    /// when the sentence cache is full: a larger bank would only evict what it warmed.
     pub async fn warm(&self, user: &str) -> Result<usize, MatchError> {
         self.competency_index().await?;
         let bank = self.load_bank(user).await?;
@@ -301,6 +302,10 @@ impl Retriever {
         }
         let mut embedded = 0;
         for batch in texts.chunks(WARM_BATCH) {
+            if embedded + batch.len() > SENTENCE_CACHE {
+                tracing::info!(embedded, "sentence cache full: warming stops");
+                break;
+            }
             embedded += self.sentence_vectors(batch).await?.1;
         }
         Ok(embedded)

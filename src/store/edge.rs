@@ -33,7 +33,7 @@ use qdrant_edge::{
 
 pub use schema::EdgeOptions;
 
-use self::payload::{DocFields, DOC_LINES, LINES};
+use self::payload::{DOC_LINES, LINES};
 use self::schema::{DENSE, SPARSE};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
 use crate::corpus::LineSpan;
@@ -279,7 +279,7 @@ impl Inner {
                 offset,
                 limit: Some(SCROLL_PAGE),
                 filter: Some(filter.clone()),
-                with_payload: Some(WithPayloadInterface::Fields(DocFields::keys())),
+                with_payload: Some(WithPayloadInterface::Fields(payload::doc_fields_keys())),
                 with_vector: WithVector::Bool(false),
                 order_by: None,
             };
@@ -288,7 +288,7 @@ impl Inner {
                 .scroll(request)
                 .map_err(|e| backend("list documents", e))?;
             for record in records {
-                add_chunk(&mut docs, DocFields::from_payload(record.payload)?);
+                payload::doc_fields(record.payload)?.add_to(&mut docs);
             }
             match next {
                 Some(next) => offset = Some(next),
@@ -358,25 +358,6 @@ impl Inner {
         let changed = self.shard.optimize().map_err(|e| backend("optimize", e))?;
         tracing::info!(changed, "optimized");
         Ok(())
-    }
-}
-
-/// Fold one chunk's fields into the per-document summary.
-fn add_chunk(docs: &mut BTreeMap<String, StoredDocument>, chunk: DocFields) {
-    let doc = docs
-        .entry(chunk.doc_id.clone())
-        .or_insert_with(|| StoredDocument {
-            doc_id: chunk.doc_id,
-            source: chunk.source,
-            content_hashes: Vec::new(),
-            doc_lines: chunk.doc_lines,
-            chunks_present: 0,
-            chunks_expected: 0,
-        });
-    doc.chunks_present += 1;
-    doc.chunks_expected = doc.chunks_expected.max(chunk.chunk_count);
-    if let Err(at) = doc.content_hashes.binary_search(&chunk.content_hash) {
-        doc.content_hashes.insert(at, chunk.content_hash);
     }
 }
 

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::corpus::{DocumentKind, LineSpan, SectionKind};
 
 mod edge;
+mod payload;
 mod server;
 pub use edge::{EdgeOptions, EdgeStats, EdgeStore};
 pub use server::{ServerOptions, ServerStats, ServerStore};

@@ -38,7 +38,7 @@ use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
 
 pub use schema::ServerOptions;
 
-use self::payload::{DocFields, DOC_LINES, LINES};
+use self::payload::{DOC_LINES, LINES};
 use self::request::Sparse;
 use self::schema::{DENSE, SPARSE};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
@@ -334,7 +334,7 @@ impl Store for ServerStore {
                 .filter(filter.clone())
                 .limit(SCROLL_PAGE)
                 .with_payload(SelectorOptions::Include(PayloadIncludeSelector {
-                    fields: DocFields::keys(),
+                    fields: payload::doc_fields_keys(),
                 }))
                 .with_vectors(false);
             if let Some(offset) = offset.take() {
@@ -346,7 +346,7 @@ impl Store for ServerStore {
                 .await
                 .map_err(|e| self.backend("list documents", e))?;
             for point in page.result {
-                add_chunk(&mut docs, DocFields::from_payload(point.payload)?);
+                payload::doc_fields(point.payload)?.add_to(&mut docs);
             }
             match page.next_page_offset {
                 Some(next) => offset = Some(next),
@@ -503,25 +503,6 @@ fn check_version(version: &str) {
             server_version = version,
             "this starcoach was built for Qdrant 1.18; other versions may not work"
         ),
-    }
-}
-
-/// Fold one chunk's fields into the per-document summary (as the embedded store does).
-fn add_chunk(docs: &mut BTreeMap<String, StoredDocument>, chunk: DocFields) {
-    let doc = docs
-        .entry(chunk.doc_id.clone())
-        .or_insert_with(|| StoredDocument {
-            doc_id: chunk.doc_id,
-            source: chunk.source,
-            content_hashes: Vec::new(),
-            doc_lines: chunk.doc_lines,
-            chunks_present: 0,
-            chunks_expected: 0,
-        });
-    doc.chunks_present += 1;
-    doc.chunks_expected = doc.chunks_expected.max(chunk.chunk_count);
-    if let Err(at) = doc.content_hashes.binary_search(&chunk.content_hash) {
-        doc.content_hashes.insert(at, chunk.content_hash);
     }
 }
 

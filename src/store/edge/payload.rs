@@ -1,33 +1,16 @@
-//! Conversions between our payload types and Qdrant's JSON-object payloads.
-//!
-//! A point's payload is [`ChunkPayload`] serialised with serde; the field names below
-//! are the ones filters and partial updates refer to, and must match its serde names.
+//! Conversions between our payload types and the embedded store's JSON-object
+//! payloads (the layout is in [`crate::store::payload`]).
 
 use qdrant_edge::{JsonPath, Payload};
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
 
 use crate::corpus::LineSpan;
+use crate::store::payload::{decode_error, encode_error};
+pub use crate::store::payload::{
+    DocFields, CHUNK_INDEX, DOC_ID, DOC_LINES, KIND, LINES, SOURCE, USER,
+};
 use crate::store::{ChunkPayload, StoreError};
-
-/// Owner of the chunk; every query filters on it (tenant index).
-pub const USER: &str = "user";
-/// Document the chunk belongs to.
-pub const DOC_ID: &str = "doc_id";
-/// `story` or `note`.
-pub const KIND: &str = "kind";
-/// Source file of the document.
-pub const SOURCE: &str = "source";
-/// Position of the chunk within its document.
-pub const CHUNK_INDEX: &str = "chunk_index";
-/// Chunks the document was written with.
-pub const CHUNK_COUNT: &str = "chunk_count";
-/// Hash of the document's content when the chunk was written.
-pub const CONTENT_HASH: &str = "content_hash";
-/// Lines of the whole document.
-pub const DOC_LINES: &str = "doc_lines";
-/// Lines of this chunk.
-pub const LINES: &str = "lines";
 
 /// A top-level payload key as a Qdrant path (infallible, unlike parsing).
 pub fn key(name: &str) -> JsonPath {
@@ -47,29 +30,14 @@ pub fn from_payload(payload: Option<Payload>) -> Result<ChunkPayload, StoreError
     parse(payload)
 }
 
-/// The payload fields [`super::EdgeStore`] reads to list documents (everything but text).
-#[derive(Debug, Deserialize)]
-pub struct DocFields {
-    pub doc_id: String,
-    pub source: String,
-    pub content_hash: String,
-    pub doc_lines: LineSpan,
-    pub chunk_count: usize,
+/// Payload keys to fetch for [`DocFields`].
+pub fn doc_fields_keys() -> Vec<JsonPath> {
+    DocFields::KEYS.into_iter().map(key).collect()
 }
 
-impl DocFields {
-    /// Payload keys to fetch for [`DocFields`].
-    pub fn keys() -> Vec<JsonPath> {
-        [DOC_ID, SOURCE, CONTENT_HASH, DOC_LINES, CHUNK_COUNT]
-            .into_iter()
-            .map(key)
-            .collect()
-    }
-
-    /// Parse the selected fields of one point.
-    pub fn from_payload(payload: Option<Payload>) -> Result<Self, StoreError> {
-        parse(payload)
-    }
+/// The [`DocFields`] of one point.
+pub fn doc_fields(payload: Option<Payload>) -> Result<DocFields, StoreError> {
+    parse(payload)
 }
 
 /// A payload holding one line-span field, for a partial update.
@@ -89,18 +57,14 @@ fn object<T: Serialize>(value: &T) -> Result<Payload, StoreError> {
 
 fn parse<T: DeserializeOwned>(payload: Option<Payload>) -> Result<T, StoreError> {
     let map = payload.map(|p| p.0).unwrap_or_default();
-    serde_json::from_value(Value::Object(map))
-        .map_err(|e| StoreError::Backend(format!("stored payload is not readable: {e}")))
-}
-
-fn encode_error(e: serde_json::Error) -> StoreError {
-    StoreError::Backend(format!("could not encode payload: {e}"))
+    serde_json::from_value(Value::Object(map)).map_err(decode_error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::corpus::{DocumentKind, SectionKind};
+    use crate::store::payload::CHUNK_COUNT;
 
     fn sample() -> ChunkPayload {
         ChunkPayload {
@@ -144,8 +108,8 @@ mod tests {
         let mut payload = to_payload(&sample()).unwrap();
         payload
             .0
-            .retain(|k, _| DocFields::keys().iter().any(|p| p.first_key == *k));
-        let fields = DocFields::from_payload(Some(payload)).unwrap();
+            .retain(|k, _| DocFields::KEYS.contains(&k.as_str()));
+        let fields = doc_fields(Some(payload)).unwrap();
         assert_eq!(fields.chunk_count, 3);
         assert_eq!(fields.doc_lines, LineSpan::new(1, 20));
     }

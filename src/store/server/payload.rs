@@ -1,36 +1,18 @@
-//! Conversions between our payload types and the Qdrant server's payload maps.
-//!
-//! The same layout as the embedded store (see `edge/payload.rs`): a point's payload is
-//! [`ChunkPayload`] serialised with serde, so a collection can be read by either
-//! backend's code and the field names below must match its serde names.
+//! Conversions between our payload types and the Qdrant server's payload maps (the
+//! layout, shared with the embedded store, is in [`crate::store::payload`]).
 
 use std::collections::HashMap;
 
 use qdrant_client::qdrant::Value;
 use qdrant_client::Payload;
-use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Serialize};
 
 use crate::corpus::LineSpan;
+use crate::store::payload::{decode_error, encode_error};
+pub use crate::store::payload::{
+    DocFields, CHUNK_INDEX, DOC_ID, DOC_LINES, KIND, LINES, SOURCE, USER,
+};
 use crate::store::{ChunkPayload, StoreError};
-
-/// Owner of the chunk; every request filters on it (tenant index).
-pub const USER: &str = "user";
-/// Document the chunk belongs to.
-pub const DOC_ID: &str = "doc_id";
-/// `story` or `note`.
-pub const KIND: &str = "kind";
-/// Source file of the document.
-pub const SOURCE: &str = "source";
-/// Position of the chunk within its document.
-pub const CHUNK_INDEX: &str = "chunk_index";
-/// Chunks the document was written with.
-pub const CHUNK_COUNT: &str = "chunk_count";
-/// Hash of the document's content when the chunk was written.
-pub const CONTENT_HASH: &str = "content_hash";
-/// Lines of the whole document.
-pub const DOC_LINES: &str = "doc_lines";
-/// Lines of this chunk.
-pub const LINES: &str = "lines";
 
 /// The payload stored with a chunk: [`ChunkPayload`] as a JSON object.
 pub fn to_payload(payload: &ChunkPayload) -> Result<Payload, StoreError> {
@@ -42,28 +24,14 @@ pub fn from_payload(payload: HashMap<String, Value>) -> Result<ChunkPayload, Sto
     parse(payload)
 }
 
-/// The payload fields [`super::ServerStore`] reads to list documents (everything but text).
-#[derive(Debug, Deserialize)]
-pub struct DocFields {
-    pub doc_id: String,
-    pub source: String,
-    pub content_hash: String,
-    pub doc_lines: LineSpan,
-    pub chunk_count: usize,
+/// Payload keys to fetch for [`DocFields`].
+pub fn doc_fields_keys() -> Vec<String> {
+    DocFields::KEYS.map(String::from).to_vec()
 }
 
-impl DocFields {
-    /// Payload keys to fetch for [`DocFields`].
-    pub fn keys() -> Vec<String> {
-        [DOC_ID, SOURCE, CONTENT_HASH, DOC_LINES, CHUNK_COUNT]
-            .map(String::from)
-            .to_vec()
-    }
-
-    /// Parse the selected fields of one point.
-    pub fn from_payload(payload: HashMap<String, Value>) -> Result<Self, StoreError> {
-        parse(payload)
-    }
+/// The [`DocFields`] of one point.
+pub fn doc_fields(payload: HashMap<String, Value>) -> Result<DocFields, StoreError> {
+    parse(payload)
 }
 
 /// A payload holding one line-span field, for a partial update.
@@ -78,19 +46,14 @@ fn object<T: Serialize>(value: &T) -> Result<Payload, StoreError> {
 }
 
 fn parse<T: DeserializeOwned>(payload: HashMap<String, Value>) -> Result<T, StoreError> {
-    Payload::from(payload)
-        .deserialize()
-        .map_err(|e| StoreError::Backend(format!("stored payload is not readable: {e}")))
-}
-
-fn encode_error(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(format!("could not encode payload: {e}"))
+    Payload::from(payload).deserialize().map_err(decode_error)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::corpus::{DocumentKind, SectionKind};
+    use crate::store::payload::{CHUNK_COUNT, CONTENT_HASH};
 
     fn sample() -> ChunkPayload {
         ChunkPayload {
@@ -133,8 +96,8 @@ mod tests {
     #[test]
     fn doc_fields_parse_from_a_partial_payload() {
         let mut payload: HashMap<String, Value> = to_payload(&sample()).unwrap().into();
-        payload.retain(|k, _| DocFields::keys().contains(k));
-        let fields = DocFields::from_payload(payload).unwrap();
+        payload.retain(|k, _| DocFields::KEYS.contains(&k.as_str()));
+        let fields = doc_fields(payload).unwrap();
         assert_eq!(fields.chunk_count, 3);
         assert_eq!(fields.doc_lines, LineSpan::new(1, 20));
     }

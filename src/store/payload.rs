@@ -1,0 +1,106 @@
+//! The payload layout both backends share.
+//!
+//! A point's payload is [`ChunkPayload`](super::ChunkPayload) serialised with serde, so
+//! a collection written by one backend reads the same through the other; the field
+//! names below are the ones filters and partial updates refer to, and must match its
+//! serde names. Each backend converts to and from its own payload type
+//! (`edge/payload.rs`, `server/payload.rs`).
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use super::{StoreError, StoredDocument};
+use crate::corpus::LineSpan;
+
+/// Owner of the chunk; every query filters on it (tenant index).
+pub const USER: &str = "user";
+/// Document the chunk belongs to.
+pub const DOC_ID: &str = "doc_id";
+/// `story` or `note`.
+pub const KIND: &str = "kind";
+/// Source file of the document.
+pub const SOURCE: &str = "source";
+/// Position of the chunk within its document.
+pub const CHUNK_INDEX: &str = "chunk_index";
+/// Chunks the document was written with.
+pub const CHUNK_COUNT: &str = "chunk_count";
+/// Hash of the document's content when the chunk was written.
+pub const CONTENT_HASH: &str = "content_hash";
+/// Lines of the whole document.
+pub const DOC_LINES: &str = "doc_lines";
+/// Lines of this chunk.
+pub const LINES: &str = "lines";
+
+/// The payload fields read to list documents (everything but the text).
+#[derive(Debug, Deserialize)]
+pub struct DocFields {
+    pub doc_id: String,
+    pub source: String,
+    pub content_hash: String,
+    pub doc_lines: LineSpan,
+    pub chunk_count: usize,
+}
+
+impl DocFields {
+    /// Payload keys to fetch for [`DocFields`].
+    pub const KEYS: [&'static str; 5] = [DOC_ID, SOURCE, CONTENT_HASH, DOC_LINES, CHUNK_COUNT];
+
+    /// Fold this chunk's fields into the per-document summary.
+    pub fn add_to(self, docs: &mut BTreeMap<String, StoredDocument>) {
+        let doc = docs
+            .entry(self.doc_id.clone())
+            .or_insert_with(|| StoredDocument {
+                doc_id: self.doc_id,
+                source: self.source,
+                content_hashes: Vec::new(),
+                doc_lines: self.doc_lines,
+                chunks_present: 0,
+                chunks_expected: 0,
+            });
+        doc.chunks_present += 1;
+        doc.chunks_expected = doc.chunks_expected.max(self.chunk_count);
+        if let Err(at) = doc.content_hashes.binary_search(&self.content_hash) {
+            doc.content_hashes.insert(at, self.content_hash);
+        }
+    }
+}
+
+/// A payload that could not be encoded.
+pub fn encode_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("could not encode payload: {e}"))
+}
+
+/// A stored payload that does not parse.
+pub fn decode_error(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(format!("stored payload is not readable: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(doc: &str, hash: &str, count: usize) -> DocFields {
+        DocFields {
+            doc_id: doc.into(),
+            source: "s.md".into(),
+            content_hash: hash.into(),
+            doc_lines: LineSpan::new(1, 9),
+            chunk_count: count,
+        }
+    }
+
+    #[test]
+    fn chunks_fold_into_documents_with_sorted_distinct_hashes() {
+        let mut docs = BTreeMap::new();
+        chunk("a", "h2", 3).add_to(&mut docs);
+        chunk("a", "h1", 2).add_to(&mut docs);
+        chunk("a", "h2", 3).add_to(&mut docs);
+        chunk("b", "h9", 1).add_to(&mut docs);
+        let a = &docs["a"];
+        assert_eq!(a.chunks_present, 3);
+        assert_eq!(a.chunks_expected, 3);
+        assert_eq!(a.content_hashes, vec!["h1".to_string(), "h2".to_string()]);
+        assert_eq!(docs["b"].chunks_present, 1);
+    }
+}

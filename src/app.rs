@@ -5,11 +5,13 @@ use std::sync::Arc;
 
 use crate::coach::Critic;
 use crate::config::{Settings, StoreSettings};
+use crate::coverage::CoverageReport;
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::Ingestor;
 use crate::llm::LlmClient;
-use crate::retrieve::Retriever;
+use crate::retrieve::{MatchError, Retriever};
 use crate::store::{EdgeStore, ServerStore, Store, StoreError};
+use crate::tagging::StoryTagger;
 
 /// Errors while starting up.
 #[derive(Debug, thiserror::Error)]
@@ -29,6 +31,9 @@ pub struct Coach {
     pub retriever: Arc<Retriever>,
     pub ingestor: Arc<Ingestor>,
     pub critic: Arc<Critic>,
+    /// Competency tagging by the LLM for coverage; `None` without an LLM or when
+    /// `coverage.llm_tagging` is off.
+    pub tagger: Option<Arc<StoryTagger>>,
 }
 
 impl Coach {
@@ -60,6 +65,12 @@ impl Coach {
             settings.llm.context_tokens,
             settings.llm.max_tokens as usize,
         );
+        let tagger = LlmClient::from_settings(&settings.llm)
+            .filter(|_| settings.coverage.llm_tagging)
+            .map(|llm| {
+                let budget = std::time::Duration::from_secs(settings.coverage.llm_budget_secs);
+                Arc::new(StoryTagger::new(llm, budget))
+            });
         Self {
             settings: Arc::new(settings),
             store,
@@ -67,7 +78,13 @@ impl Coach {
             retriever,
             ingestor: Arc::new(ingestor),
             critic: Arc::new(critic),
+            tagger,
         }
+    }
+
+    /// Competency coverage of `user`'s bank, with the LLM's tags when configured.
+    pub async fn coverage(&self, user: &str) -> Result<CoverageReport, MatchError> {
+        crate::coverage::coverage(&self.retriever, self.tagger.as_deref(), user).await
     }
 }
 

@@ -28,6 +28,29 @@ pub struct Settings {
     pub llm: LlmSettings,
     #[serde(default)]
     pub critique: CritiqueSettings,
+    #[serde(default)]
+    pub coverage: CoverageSettings,
+}
+
+/// Competency coverage (`starcoach coverage`, `GET /v1/coverage`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct CoverageSettings {
+    /// Ask the LLM (when `[llm]` is set) which competencies each story demonstrates,
+    /// beside the embedding similarity.
+    pub llm_tagging: bool,
+    /// Time the LLM gets per coverage report; stories it has not reached are tagged
+    /// by later reports (answers are cached). Keep it below the HTTP request timeout.
+    pub llm_budget_secs: u64,
+}
+
+impl Default for CoverageSettings {
+    fn default() -> Self {
+        Self {
+            llm_tagging: true,
+            llm_budget_secs: 20,
+        }
+    }
 }
 
 /// Limits of the answer critique.
@@ -183,6 +206,7 @@ impl Default for Settings {
             },
             llm: LlmSettings::default(),
             critique: CritiqueSettings::default(),
+            coverage: CoverageSettings::default(),
         }
     }
 }

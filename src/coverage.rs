@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::embed::{EmbedError, Embedder};
 use crate::retrieve::{dot, FitLevel, MatchError, Retriever};
+use crate::tagging::{LlmTagging, StoryTagger, StoryText};
 
 /// The built-in competency list (the repository's `config/competencies.toml`).
 pub const BUILTIN_COMPETENCIES: &str = include_str!("../config/competencies.toml");
@@ -235,6 +236,17 @@ pub struct CoveredStory {
     /// The sentence of the story closest to the competency, verbatim.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<String>,
+    /// Whether the LLM also tags this story with the competency (absent when the LLM
+    /// did not tag the story).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm_agrees: Option<bool>,
+}
+
+/// A story named by reference only.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoryRef {
+    pub doc_id: String,
+    pub title: String,
 }
 
 /// Coverage of one competency.
@@ -247,6 +259,10 @@ pub struct CompetencyCoverage {
     pub gap: bool,
     /// Best stories first (at most [`COVERAGE_STORIES`]).
     pub stories: Vec<CoveredStory>,
+    /// Stories the LLM tags with this competency that the embedding does not list:
+    /// worth a look, not counted in `level` (levels are calibrated on similarity).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub llm_also: Vec<StoryRef>,
 }
 
 /// The competencies a story shows, for the per-story view.
@@ -256,6 +272,10 @@ pub struct StoryCompetencies {
     pub title: String,
     /// Competency ids where this story is among the fitting stories, best fit first.
     pub competencies: Vec<String>,
+    /// Competency ids the LLM tags the story with, strongest first (absent when the
+    /// LLM did not tag it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub llm: Option<Vec<String>>,
 }
 
 /// The answer of `starcoach coverage` and `GET /v1/coverage`.
@@ -268,6 +288,9 @@ pub struct CoverageReport {
     /// Ids of competencies with no fitting story: prepare a story for these.
     pub gaps: Vec<String>,
     pub story_competencies: Vec<StoryCompetencies>,
+    /// What the LLM contributed: `used`, `partial` (some stories tagged so far) or
+    /// `unavailable`, with the reason.
+    pub llm_tagging: LlmTagging,
     pub took_ms: f64,
 }
 
@@ -280,10 +303,36 @@ pub const COVERAGE_STORIES: usize = 3;
 /// description) is ranked with the hybrid method, and a story's fit for the competency
 /// is its best fit over those phrasings. Stories at `stretch` or better are listed; a
 /// competency whose best story is below the gap threshold is a gap.
-pub async fn coverage(retriever: &Retriever, user: &str) -> Result<CoverageReport, MatchError> {
+///
+/// With a `tagger`, the LLM also tags each story ([`crate::tagging`]); its tags are
+/// shown beside the similarity-based ones (`llm_agrees`, `llm_also`, per-story `llm`)
+/// and do not change levels or gaps.
+pub async fn coverage(
+    retriever: &Retriever,
+    tagger: Option<&StoryTagger>,
+    user: &str,
+) -> Result<CoverageReport, MatchError> {
     let started = Instant::now();
     let index = retriever.competency_index().await?;
     let bank = retriever.load_bank(user).await?;
+    let (llm_tags, llm_tagging) = match tagger {
+        Some(tagger) => {
+            let stories: Vec<StoryText> = bank
+                .stories()
+                .map(|s| StoryText {
+                    doc_id: s.doc_id.clone(),
+                    text: s.text(),
+                })
+                .collect();
+            tagger.tag(&index.set, &stories).await
+        }
+        None => (HashMap::new(), LlmTagging::not_configured()),
+    };
+    let llm_has = |doc_id: &str, competency: &str| {
+        llm_tags
+            .get(doc_id)
+            .map(|tags| tags.iter().any(|t| t == competency))
+    };
     let fit = retriever.settings().fit.clone();
     let mut per_story: HashMap<String, Vec<(f32, String)>> = HashMap::new();
     let mut competencies = Vec::new();
@@ -319,6 +368,7 @@ pub async fn coverage(retriever: &Retriever, user: &str) -> Result<CoverageRepor
                 .or_default()
                 .push((fit_score, competency.id.clone()));
             stories.push(CoveredStory {
+                llm_agrees: llm_has(&doc_id, &competency.id),
                 doc_id,
                 title,
                 fit: fit.level(fit_score),
@@ -326,12 +376,22 @@ pub async fn coverage(retriever: &Retriever, user: &str) -> Result<CoverageRepor
                 evidence,
             });
         }
+        let llm_also = bank
+            .stories()
+            .filter(|s| llm_has(&s.doc_id, &competency.id) == Some(true))
+            .filter(|s| !stories.iter().any(|c| c.doc_id == s.doc_id))
+            .map(|s| StoryRef {
+                doc_id: s.doc_id.clone(),
+                title: s.title.clone(),
+            })
+            .collect();
         competencies.push(CompetencyCoverage {
             id: competency.id.clone(),
             name: competency.name.clone(),
             level: stories.first().map(|s| s.fit),
             gap: stories.is_empty(),
             stories,
+            llm_also,
         });
     }
     let gaps = competencies
@@ -348,6 +408,7 @@ pub async fn coverage(retriever: &Retriever, user: &str) -> Result<CoverageRepor
                 doc_id: s.doc_id.clone(),
                 title: s.title.clone(),
                 competencies: comps.into_iter().map(|(_, id)| id).collect(),
+                llm: llm_tags.get(&s.doc_id).cloned(),
             }
         })
         .collect();
@@ -358,6 +419,7 @@ pub async fn coverage(retriever: &Retriever, user: &str) -> Result<CoverageRepor
         competencies,
         gaps,
         story_competencies,
+        llm_tagging,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
 }

@@ -22,4 +22,5 @@ pub mod ingest;
 pub mod llm;
 pub mod retrieve;
 pub mod store;
+pub mod tagging;
 pub mod telemetry;

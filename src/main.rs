@@ -249,7 +249,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Coverage { user, json } => {
             let user = user.unwrap_or_else(|| settings.default_user.clone());
             let coach = Coach::open(settings).await?;
-            let report = starcoach::coverage::coverage(&coach.retriever, &user).await?;
+            let report = coach.coverage(&user).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -480,8 +480,13 @@ fn print_coverage(report: &starcoach::coverage::CoverageReport) {
             .stories
             .iter()
             .map(|s| {
+                let llm = match s.llm_agrees {
+                    Some(true) => ", LLM agrees",
+                    Some(false) => ", not the LLM's tag",
+                    None => "",
+                };
                 format!(
-                    "{} ({}, {:.2})",
+                    "{} ({}, {:.2}{llm})",
                     excerpt(&s.title, 50),
                     s.fit.as_str(),
                     s.fit_score
@@ -489,6 +494,31 @@ fn print_coverage(report: &starcoach::coverage::CoverageReport) {
             })
             .collect();
         println!("  {:<32} {:<9} {}", c.name, level, stories.join("; "));
+        if !c.llm_also.is_empty() {
+            let titles: Vec<String> = c.llm_also.iter().map(|s| excerpt(&s.title, 50)).collect();
+            println!(
+                "  {:<32} {:<9} the LLM also names: {}",
+                "",
+                "",
+                titles.join("; ")
+            );
+        }
+    }
+    let t = &report.llm_tagging;
+    match t.status {
+        starcoach::tagging::TaggingStatus::Used => {
+            println!("\nLLM tags: all {} stories tagged.", t.tagged)
+        }
+        starcoach::tagging::TaggingStatus::Partial => println!(
+            "\nLLM tags: {} stories tagged, {} not yet ({}); run coverage again to continue.",
+            t.tagged,
+            t.untagged,
+            t.reason.as_deref().unwrap_or("")
+        ),
+        starcoach::tagging::TaggingStatus::Unavailable => println!(
+            "\nLLM tags: none ({}); coverage is by embedding similarity only.",
+            t.reason.as_deref().unwrap_or("")
+        ),
     }
     if !report.gaps.is_empty() {
         let names: Vec<&str> = report

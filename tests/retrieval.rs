@@ -120,7 +120,7 @@ async fn coverage_lists_every_competency_with_levels_and_gaps() {
         .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
         .await
         .unwrap();
-    let report = coverage(&coach.retriever, "local").await.unwrap();
+    let report = coverage(&coach.retriever, None, "local").await.unwrap();
     assert_eq!(report.competencies.len(), 15);
     assert_eq!(report.stories, 16);
     let mentoring = report

@@ -183,13 +183,3 @@ fn message(
         },
     }
 }
-
-/// The stored story as text for the prompt (sections in order).
-pub fn story_text(story: &BankStory) -> String {
-    let mut text = format!("{}\n", story.title);
-    for chunk in &story.chunks {
-        text.push_str(&chunk.text);
-        text.push('\n');
-    }
-    text
-}

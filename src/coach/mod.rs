@@ -163,7 +163,7 @@ impl Critic {
         let grounded = grounding::ground(&self.retriever, user, &question, &answer)
             .instrument(info_span!("critique.ground"))
             .await?;
-        let story = grounded.told.as_ref().map(grounding::story_text);
+        let story = grounded.told.as_ref().map(BankStory::text);
         let prompt = prompt::render(&question, &analysis, story.as_deref());
 
         let mut critique = Critique {
@@ -333,7 +333,7 @@ fn apply_llm(
         .map(|f| f.trim().to_string())
         .collect();
 
-    let story_text = story.map(grounding::story_text).unwrap_or_default();
+    let story_text = story.map(BankStory::text).unwrap_or_default();
     let fallback = std::mem::take(&mut critique.outline.parts);
     let written = [
         (Part::Situation, raw.outline.situation),

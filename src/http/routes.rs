@@ -58,7 +58,7 @@ pub async fn coverage(
     State(coach): State<Coach>,
     AuthUser(user): AuthUser,
 ) -> Result<Json<crate::coverage::CoverageReport>, ApiError> {
-    let report = crate::coverage::coverage(&coach.retriever, &user).await?;
+    let report = coach.coverage(&user).await?;
     Ok(Json(report))
 }
 

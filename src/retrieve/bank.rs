@@ -47,6 +47,16 @@ impl BankStory {
         }
         (context, total)
     }
+
+    /// The story as text: its title, then its chunks in order.
+    pub fn text(&self) -> String {
+        let mut text = format!("{}\n", self.title);
+        for chunk in &self.chunks {
+            text.push_str(&chunk.text);
+            text.push('\n');
+        }
+        text
+    }
 }
 
 /// Snapshot of one user's stories.

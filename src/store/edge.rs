@@ -33,7 +33,6 @@ use qdrant_edge::{
 
 pub use schema::EdgeOptions;
 
-use self::payload::{DOC_LINES, LINES};
 use self::schema::{DENSE, SPARSE};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
 use crate::corpus::LineSpan;
@@ -369,17 +368,15 @@ fn line_updates(
     doc_lines: LineSpan,
     chunk_lines: &[LineSpan],
 ) -> Result<Vec<UpdateOperation>, StoreError> {
-    let mut updates = vec![set_payload(
-        payload::lines_payload(DOC_LINES, doc_lines)?,
-        filter::document(user, doc_id),
-    )];
-    for (index, lines) in chunk_lines.iter().enumerate() {
-        updates.push(set_payload(
-            payload::lines_payload(LINES, *lines)?,
-            filter::chunk(user, doc_id, index),
-        ));
-    }
-    Ok(updates)
+    crate::store::payload::moved_lines(doc_lines, chunk_lines)
+        .map(|(field, lines, chunk)| {
+            let filter = match chunk {
+                None => filter::document(user, doc_id),
+                Some(index) => filter::chunk(user, doc_id, index),
+            };
+            Ok(set_payload(payload::lines_payload(field, lines)?, filter))
+        })
+        .collect()
 }
 
 fn set_payload(payload: qdrant_edge::Payload, filter: Filter) -> UpdateOperation {

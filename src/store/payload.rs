@@ -66,6 +66,20 @@ impl DocFields {
     }
 }
 
+/// The payload fields to set when a document moves within its file: its span on every
+/// chunk (`None`), then each chunk's own span (`Some(index)`).
+pub fn moved_lines(
+    doc_lines: LineSpan,
+    chunk_lines: &[LineSpan],
+) -> impl Iterator<Item = (&'static str, LineSpan, Option<usize>)> + '_ {
+    std::iter::once((DOC_LINES, doc_lines, None)).chain(
+        chunk_lines
+            .iter()
+            .enumerate()
+            .map(|(index, lines)| (LINES, *lines, Some(index))),
+    )
+}
+
 /// A payload that could not be encoded.
 pub fn encode_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("could not encode payload: {e}"))
@@ -76,9 +90,44 @@ pub fn decode_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("stored payload is not readable: {e}"))
 }
 
+/// A chunk payload for the backends' tests.
+#[cfg(test)]
+pub fn sample_payload() -> super::ChunkPayload {
+    use crate::corpus::{DocumentKind, SectionKind};
+    super::ChunkPayload {
+        user: "alice".into(),
+        doc_id: "doc-1".into(),
+        content_hash: "abc".into(),
+        kind: DocumentKind::Story,
+        section: SectionKind::Action,
+        source: "stories.md".into(),
+        title: "Title".into(),
+        tags: vec!["lead".into()],
+        doc_lines: LineSpan::new(1, 20),
+        lines: LineSpan::new(5, 9),
+        chunk_index: 1,
+        chunk_count: 3,
+        text: "text".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_move_sets_the_document_span_then_each_chunk_span() {
+        let chunks = [LineSpan::new(3, 5), LineSpan::new(6, 9)];
+        let updates: Vec<_> = moved_lines(LineSpan::new(1, 9), &chunks).collect();
+        assert_eq!(
+            updates,
+            vec![
+                (DOC_LINES, LineSpan::new(1, 9), None),
+                (LINES, LineSpan::new(3, 5), Some(0)),
+                (LINES, LineSpan::new(6, 9), Some(1)),
+            ]
+        );
+    }
 
     fn chunk(doc: &str, hash: &str, count: usize) -> DocFields {
         DocFields {

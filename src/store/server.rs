@@ -38,7 +38,6 @@ use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
 
 pub use schema::ServerOptions;
 
-use self::payload::{DOC_LINES, LINES};
 use self::request::Sparse;
 use self::schema::{DENSE, SPARSE};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
@@ -514,17 +513,15 @@ fn line_updates(
     doc_lines: LineSpan,
     chunk_lines: &[LineSpan],
 ) -> Result<Vec<PointsUpdateOperation>, StoreError> {
-    let mut updates = vec![set_payload(
-        payload::lines_payload(DOC_LINES, doc_lines)?,
-        filter::document(user, doc_id),
-    )];
-    for (index, lines) in chunk_lines.iter().enumerate() {
-        updates.push(set_payload(
-            payload::lines_payload(LINES, *lines)?,
-            filter::chunk(user, doc_id, index),
-        ));
-    }
-    Ok(updates)
+    crate::store::payload::moved_lines(doc_lines, chunk_lines)
+        .map(|(field, lines, chunk)| {
+            let filter = match chunk {
+                None => filter::document(user, doc_id),
+                Some(index) => filter::chunk(user, doc_id, index),
+            };
+            Ok(set_payload(payload::lines_payload(field, lines)?, filter))
+        })
+        .collect()
 }
 
 fn set_payload(payload: qdrant_client::Payload, filter: Filter) -> PointsUpdateOperation {

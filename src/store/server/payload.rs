@@ -9,9 +9,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::corpus::LineSpan;
 use crate::store::payload::{decode_error, encode_error};
-pub use crate::store::payload::{
-    DocFields, CHUNK_INDEX, DOC_ID, DOC_LINES, KIND, LINES, SOURCE, USER,
-};
+pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
 
 /// The payload stored with a chunk: [`ChunkPayload`] as a JSON object.
@@ -52,26 +50,9 @@ fn parse<T: DeserializeOwned>(payload: HashMap<String, Value>) -> Result<T, Stor
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::{DocumentKind, SectionKind};
-    use crate::store::payload::{CHUNK_COUNT, CONTENT_HASH};
+    use crate::store::payload::{CHUNK_COUNT, CONTENT_HASH, DOC_LINES, LINES};
 
-    fn sample() -> ChunkPayload {
-        ChunkPayload {
-            user: "alice".into(),
-            doc_id: "doc-1".into(),
-            content_hash: "abc".into(),
-            kind: DocumentKind::Story,
-            section: SectionKind::Action,
-            source: "stories.md".into(),
-            title: "Title".into(),
-            tags: vec!["lead".into()],
-            doc_lines: LineSpan::new(1, 20),
-            lines: LineSpan::new(5, 9),
-            chunk_index: 1,
-            chunk_count: 3,
-            text: "text".into(),
-        }
-    }
+    use crate::store::payload::sample_payload as sample;
 
     #[test]
     fn payload_round_trips_and_uses_the_filter_field_names() {

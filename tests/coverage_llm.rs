@@ -11,7 +11,6 @@ use std::time::{Duration, Instant};
 
 use starcoach::app::Coach;
 use starcoach::coverage::{CompetencySet, CoverageReport};
-use starcoach::ingest::NoProgress;
 use starcoach::tagging::{TaggingStatus, MAX_TAGS};
 use support::fake_llm::{FakeBehavior, FakeLlmServer};
 use support::llm_server::LlmServer;
@@ -25,11 +24,7 @@ async fn coach(dir: &Path, llm_url: &str, budget_secs: u64) -> Coach {
         s.llm.max_tokens = 64;
         s.coverage.llm_budget_secs = budget_secs;
     });
-    coach
-        .ingestor
-        .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
-        .await
-        .unwrap();
+    common::ingest_corpus(&coach, "local").await;
     coach
 }
 
@@ -87,11 +82,7 @@ async fn the_real_llm_tags_every_story_with_known_competencies() {
 
     // The embedding half is the same as without an LLM.
     let plain = common::coach(&tmp.path().join("plain"));
-    plain
-        .ingestor
-        .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
-        .await
-        .unwrap();
+    common::ingest_corpus(&plain, "local").await;
     let without = plain.coverage("local").await.unwrap();
     assert_eq!(without.llm_tagging.status, TaggingStatus::Unavailable);
     assert!(without.llm_tagging.reason.is_some());

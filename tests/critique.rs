@@ -14,7 +14,6 @@ use starcoach::coach::{
     quote_occurs, Critique, CritiqueRequest, Dimension, LlmStatus, Normalized, OutlineSource,
     TranscriptInput,
 };
-use starcoach::ingest::NoProgress;
 use support::fake_llm::{FakeBehavior, FakeLlmServer};
 use support::llm_server::LlmServer;
 
@@ -47,11 +46,7 @@ async fn coach(dir: &Path, llm_url: &str) -> Coach {
         s.llm.max_tokens = 2048;
         s.llm.context_tokens = 4096;
     });
-    coach
-        .ingestor
-        .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
-        .await
-        .unwrap();
+    common::ingest_corpus(&coach, "local").await;
     coach
 }
 

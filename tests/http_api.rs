@@ -32,11 +32,7 @@ impl TestApp {
 async fn spawn_app() -> TestApp {
     let tmp = tempfile::tempdir().unwrap();
     let coach = common::coach(&tmp.path().join("store"));
-    coach
-        .ingestor
-        .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
-        .await
-        .unwrap();
+    common::ingest_corpus(&coach, "local").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(starcoach::http::serve_on(coach, listener));

@@ -12,7 +12,6 @@ use async_openai::types::chat::{
 use async_openai::Client;
 use futures::StreamExt;
 use starcoach::http::{hash_key, ApiKeyEntry};
-use starcoach::ingest::NoProgress;
 use support::llm_server::LlmServer;
 
 const KEY: &str = "dana-chat-key";
@@ -31,11 +30,7 @@ async fn spawn(llm: &str) -> (Client<OpenAIConfig>, tempfile::TempDir) {
         s.llm.context_tokens = 4096;
         s.llm.timeout_secs = 100;
     });
-    coach
-        .ingestor
-        .ingest_paths("dana", &[common::corpus_dir()], &NoProgress)
-        .await
-        .unwrap();
+    common::ingest_corpus(&coach, "dana").await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(starcoach::http::serve_on(coach, listener));

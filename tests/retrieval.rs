@@ -4,7 +4,6 @@
 mod common;
 
 use starcoach::coverage::coverage;
-use starcoach::ingest::NoProgress;
 use starcoach::retrieve::{FitLevel, MatchRequest};
 
 fn request(question: &str, top_k: usize) -> MatchRequest {
@@ -18,11 +17,7 @@ fn request(question: &str, top_k: usize) -> MatchRequest {
 async fn matches_carry_fit_verbatim_evidence_and_advice() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = common::coach(&tmp.path().join("store"));
-    coach
-        .ingestor
-        .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
-        .await
-        .unwrap();
+    common::ingest_corpus(&coach, "local").await;
     let response = coach
         .retriever
         .match_stories(
@@ -115,11 +110,7 @@ async fn matches_carry_fit_verbatim_evidence_and_advice() {
 async fn coverage_lists_every_competency_with_levels_and_gaps() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = common::coach(&tmp.path().join("store"));
-    coach
-        .ingestor
-        .ingest_paths("local", &[common::corpus_dir()], &NoProgress)
-        .await
-        .unwrap();
+    common::ingest_corpus(&coach, "local").await;
     let report = coverage(&coach.retriever, None, "local").await.unwrap();
     assert_eq!(report.competencies.len(), 15);
     assert_eq!(report.stories, 16);

@@ -51,6 +51,15 @@ pub fn coach(store_dir: &Path) -> Coach {
     Coach::from_parts(settings(store_dir), Arc::new(store), embedder)
 }
 
+/// Ingest our example corpus (`corpus/`) as `user`'s bank.
+pub async fn ingest_corpus(coach: &Coach, user: &str) {
+    coach
+        .ingestor
+        .ingest_paths(user, &[corpus_dir()], &starcoach::ingest::NoProgress)
+        .await
+        .expect("ingest the example corpus");
+}
+
 /// A coach like [`coach`], with `tweak` applied to its settings first.
 pub fn coach_with(store_dir: &Path, tweak: impl FnOnce(&mut Settings)) -> Coach {
     let embedder: Arc<dyn Embedder> = embedder();

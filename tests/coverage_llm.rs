@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use starcoach::app::Coach;
-use starcoach::coverage::{CompetencySet, CoverageReport};
+use starcoach::coverage::{CompetencyCoverage, CompetencySet, CoverageReport};
 use starcoach::tagging::{TaggingStatus, MAX_TAGS};
 use support::fake_llm::{FakeBehavior, FakeLlmServer};
 use support::llm_server::LlmServer;
@@ -38,6 +38,14 @@ fn embedding_view(report: &CoverageReport) -> Vec<(String, Vec<String>, bool)> {
             (c.id.clone(), ids, c.gap)
         })
         .collect()
+}
+
+fn competency<'a>(report: &'a CoverageReport, id: &str) -> &'a CompetencyCoverage {
+    report
+        .competencies
+        .iter()
+        .find(|c| c.id == id)
+        .unwrap_or_else(|| panic!("no competency {id} in the report"))
 }
 
 fn known_ids() -> HashSet<String> {
@@ -109,22 +117,14 @@ async fn tags_are_cached_per_story_and_shown_beside_the_embedding() {
             Some(&["mentoring".to_string(), "conflict".into()][..])
         );
     }
-    let mentoring = first
-        .competencies
-        .iter()
-        .find(|c| c.id == "mentoring")
-        .unwrap();
+    let mentoring = competency(&first, "mentoring");
     assert!(mentoring.stories.iter().all(|s| s.llm_agrees == Some(true)));
     let listed = mentoring.stories.len() + mentoring.llm_also.len();
     assert_eq!(
         listed, first.stories,
         "every story is listed or named by the LLM"
     );
-    let failure = first
-        .competencies
-        .iter()
-        .find(|c| c.id == "failure")
-        .unwrap();
+    let failure = competency(&first, "failure");
     assert!(failure.stories.iter().all(|s| s.llm_agrees == Some(false)));
     assert!(failure.llm_also.is_empty());
 

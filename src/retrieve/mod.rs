@@ -311,23 +311,6 @@ impl Retriever {
         Ok(embedded)
     }
 
-    /// The vector of a question, from the cache when it was asked recently.
-    pub async fn embed_question(&self, question: &str) -> Result<Arc<Vec<f32>>, MatchError> {
-        if let Some(v) = lock(&self.questions).get(&question.to_string()) {
-            return Ok(v);
-        }
-        let vector = self
-            .embedder
-            .embed(vec![question.to_string()])
-            .instrument(info_span!("match.embed"))
-            .await?
-            .pop()
-            .ok_or_else(|| EmbedError::Inference("no vector returned for the question".into()))?;
-        let vector = Arc::new(vector);
-        lock(&self.questions).insert(question.to_string(), vector.clone());
-        Ok(vector)
-    }
-
     /// Vectors of several questions, embedding the uncached ones in one model call.
     async fn embed_questions(&self, texts: &[&str]) -> Result<Vec<Arc<Vec<f32>>>, MatchError> {
         let cached: Vec<Option<Arc<Vec<f32>>>> = {

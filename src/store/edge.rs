@@ -3,8 +3,10 @@
 //! One shard directory holds every user's chunks. Each point has a named dense vector
 //! `dense` (cosine), a named sparse vector `bm25` (Qdrant's built-in BM25 over
 //! [`ChunkPoint::sparse_text`], IDF applied at query time) and its
-//! [`super::ChunkPayload`] as a JSON object. `user` is a tenant index and every filter starts with it. Dense
-//! search is exact over the user's points (see `request.rs` for why not HNSW).
+//! [`super::ChunkPayload`] (plus its `scope`) as a JSON object. `user` is a tenant
+//! index and every filter starts with it. Dense search of one kind walks that user's
+//! graph for that kind once `optimize` has built one (large banks), and is exact
+//! otherwise; a short graph result is searched again exactly (see `request.rs`).
 //!
 //! The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
 //! `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an
@@ -34,6 +36,7 @@ use qdrant_edge::{
 pub use schema::EdgeOptions;
 
 use self::schema::{DENSE, SPARSE};
+use super::dense::{uses_graph, DenseSearch};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
 use crate::corpus::LineSpan;
 
@@ -69,6 +72,9 @@ struct Inner {
     writer: Mutex<()>,
     bm25: EdgeBm25,
     dense_dim: usize,
+    /// `Exact` for a store holding chunks written before chunks had a scope: its
+    /// graphs are not keyed by scope, so only an exact search is sure to be complete.
+    dense_search: DenseSearch,
     path: PathBuf,
 }
 
@@ -110,12 +116,29 @@ impl EdgeStore {
             shard.update(operation).map_err(|e| open_error(dir, e))?;
         }
         let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(dir, e))?;
-        tracing::info!(created, "opened embedded store");
+        let unscoped = shard
+            .count(CountRequest {
+                filter: Some(filter::unscoped()),
+                exact: true,
+            })
+            .map_err(|e| open_error(dir, e))?;
+        let dense_search = if unscoped == 0 {
+            DenseSearch::Graph
+        } else {
+            tracing::warn!(
+                unscoped,
+                "the store holds chunks written by an older starcoach: dense search stays \
+                 exact; ingest into a new store directory to search large banks faster"
+            );
+            DenseSearch::Exact
+        };
+        tracing::info!(created, ?dense_search, "opened embedded store");
         let inner = Inner {
             shard,
             writer: Mutex::new(()),
             bm25,
             dense_dim,
+            dense_search,
             path: dir.to_owned(),
         };
         Ok(Self {
@@ -301,32 +324,56 @@ impl Inner {
         if query.mode != SearchMode::Bm25 {
             self.check_dense(&query.dense)?;
         }
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
         let sparse = match query.mode {
             SearchMode::Dense => Default::default(),
             SearchMode::Bm25 | SearchMode::Hybrid => self.bm25.embed_query(&query.text),
         };
         let filter = filter::search(user, query.kind);
-        let request = match request::build(query, sparse, filter) {
-            Some(request) if query.limit > 0 => request,
-            _ => return Ok(Vec::new()),
+        let has_terms = !sparse.indices.is_empty();
+        let mut hits = self.query(query, sparse.clone(), &filter, self.dense_search)?;
+        if hits.len() < query.limit && uses_graph(query, has_terms, self.dense_search) {
+            let available = self.count(filter.clone())?;
+            if available > hits.len() {
+                tracing::info!(
+                    hits = hits.len(),
+                    available,
+                    "graph search came back short; searching exactly"
+                );
+                hits = self.query(query, sparse, &filter, DenseSearch::Exact)?;
+            }
+        }
+        tracing::debug!(hits = hits.len(), "searched");
+        Ok(hits)
+    }
+
+    /// One query request, its points as hits.
+    fn query(
+        &self,
+        query: &SearchQuery,
+        sparse: qdrant_edge::SparseVector,
+        filter: &Filter,
+        dense_search: DenseSearch,
+    ) -> Result<Vec<ChunkHit>, StoreError> {
+        let Some(request) = request::build(query, sparse, filter.clone(), dense_search) else {
+            return Ok(Vec::new());
         };
         let points = self
             .shard
             .query(request)
             .map_err(|e| backend("search", e))?;
-        let hits = points
+        points
             .into_iter()
             .take(query.limit)
             .map(|p| {
-                let payload = payload::from_payload(p.payload)?;
                 Ok(ChunkHit {
                     score: p.score,
-                    payload,
+                    payload: payload::from_payload(p.payload)?,
                 })
             })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        tracing::debug!(hits = hits.len(), "searched");
-        Ok(hits)
+            .collect()
     }
 
     fn count(&self, filter: Filter) -> Result<usize, StoreError> {
@@ -430,4 +477,48 @@ fn open_error(dir: &Path, reason: impl fmt::Display) -> StoreError {
 
 fn backend(what: &str, error: impl fmt::Display) -> StoreError {
     StoreError::Backend(format!("{what}: {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::payload::{sample_payload, SCOPE};
+
+    fn point(id: u128, payload: qdrant_edge::Payload) -> PointStructPersisted {
+        let vectors = HashMap::from([(DENSE.to_owned(), VectorPersisted::Dense(vec![1.0, 0.0]))]);
+        PointStructPersisted {
+            id: PointId::Uuid(uuid::Uuid::from_u128(id)),
+            vector: VectorStructPersisted::Named(vectors),
+            payload: Some(payload),
+        }
+    }
+
+    fn write(store: &EdgeStore, points: Vec<PointStructPersisted>) {
+        let operation = PointOperations::UpsertPoints(PointInsertOperations::PointsList(points));
+        store
+            .inner
+            .update_one(UpdateOperation::PointOperation(operation), "test")
+            .unwrap();
+        store.inner.flush().unwrap();
+    }
+
+    #[test]
+    fn a_store_with_chunks_written_before_scopes_searches_exactly() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EdgeStore::open(dir.path(), 2).unwrap();
+        assert_eq!(store.inner.dense_search, DenseSearch::Graph);
+        let scoped = payload::to_payload(&sample_payload()).unwrap();
+        write(&store, vec![point(1, scoped.clone())]);
+        drop(store);
+
+        let store = EdgeStore::open(dir.path(), 2).unwrap();
+        assert_eq!(store.inner.dense_search, DenseSearch::Graph);
+        let mut legacy = scoped;
+        legacy.0.remove(SCOPE);
+        write(&store, vec![point(2, legacy)]);
+        drop(store);
+
+        let store = EdgeStore::open(dir.path(), 2).unwrap();
+        assert_eq!(store.inner.dense_search, DenseSearch::Exact);
+    }
 }

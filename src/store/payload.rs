@@ -9,9 +9,10 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use serde_json::{Map, Value};
 
-use super::{StoreError, StoredDocument};
-use crate::corpus::LineSpan;
+use super::{ChunkPayload, StoreError, StoredDocument};
+use crate::corpus::{DocumentKind, LineSpan};
 
 /// Owner of the chunk; every query filters on it (tenant index).
 pub const USER: &str = "user";
@@ -31,6 +32,30 @@ pub const CONTENT_HASH: &str = "content_hash";
 pub const DOC_LINES: &str = "doc_lines";
 /// Lines of this chunk.
 pub const LINES: &str = "lines";
+/// Owner and kind together (`story:alice`): the key of the per-tenant HNSW graphs, so
+/// a user's stories and a user's notes each get a graph of their own. Derived from
+/// `user` and `kind`, stored beside them, never read back.
+pub const SCOPE: &str = "scope";
+
+/// The [`SCOPE`] value of `user`'s documents of one kind. The kind comes first: it
+/// never contains `:`, so distinct (kind, user) pairs give distinct values.
+pub fn scope(user: &str, kind: DocumentKind) -> String {
+    format!("{}:{user}", kind.as_str())
+}
+
+/// A chunk's payload as a JSON object: [`ChunkPayload`] plus the derived [`SCOPE`].
+pub fn to_json(payload: &ChunkPayload) -> Result<Map<String, Value>, StoreError> {
+    match serde_json::to_value(payload).map_err(encode_error)? {
+        Value::Object(mut map) => {
+            let scope = scope(&payload.user, payload.kind);
+            map.insert(SCOPE.to_owned(), Value::String(scope));
+            Ok(map)
+        }
+        other => Err(StoreError::Backend(format!(
+            "payload must serialise to a JSON object, got {other}"
+        ))),
+    }
+}
 
 /// The payload fields read to list documents (everything but the text).
 #[derive(Debug, Deserialize)]
@@ -92,9 +117,9 @@ pub fn decode_error(e: impl std::fmt::Display) -> StoreError {
 
 /// A chunk payload for the backends' tests.
 #[cfg(test)]
-pub fn sample_payload() -> super::ChunkPayload {
-    use crate::corpus::{DocumentKind, SectionKind};
-    super::ChunkPayload {
+pub fn sample_payload() -> ChunkPayload {
+    use crate::corpus::SectionKind;
+    ChunkPayload {
         user: "alice".into(),
         doc_id: "doc-1".into(),
         content_hash: "abc".into(),
@@ -114,6 +139,21 @@ pub fn sample_payload() -> super::ChunkPayload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_payload_adds_a_scope_per_kind_and_user() {
+        let mut payload = sample_payload();
+        let json = to_json(&payload).unwrap();
+        assert_eq!(json[SCOPE], "story:alice");
+        assert_eq!(json[USER], "alice");
+        payload.kind = DocumentKind::Note;
+        payload.user = "story:bob".into();
+        assert_eq!(to_json(&payload).unwrap()[SCOPE], "note:story:bob");
+        assert_ne!(
+            scope("a:b", DocumentKind::Story),
+            scope("b", DocumentKind::Story)
+        );
+    }
 
     #[test]
     fn a_move_sets_the_document_span_then_each_chunk_span() {

@@ -40,6 +40,7 @@ pub use schema::ServerOptions;
 
 use self::request::Sparse;
 use self::schema::{DENSE, SPARSE};
+use super::dense::{uses_graph, DenseSearch};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
 use crate::corpus::LineSpan;
 
@@ -72,6 +73,8 @@ pub struct ServerStore {
     collection: String,
     url: String,
     dense_dim: usize,
+    /// `Exact` for a collection holding chunks written before chunks had a scope.
+    dense_search: DenseSearch,
     bm25: Arc<EdgeBm25>,
 }
 
@@ -181,12 +184,31 @@ impl ServerStore {
                 .map_err(|e| connect_error(url, e))?;
         }
         let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(url, e))?;
-        tracing::info!(created, server_version = %health.version, "connected to Qdrant server");
+        let unscoped = count_points(&client, collection, filter::unscoped())
+            .await
+            .map_err(|e| connect_error(url, e))?;
+        let dense_search = if unscoped == 0 {
+            DenseSearch::Graph
+        } else {
+            tracing::warn!(
+                unscoped,
+                "the collection holds chunks written by an older starcoach: dense search \
+                 stays exact; ingest into a new collection to search large banks faster"
+            );
+            DenseSearch::Exact
+        };
+        tracing::info!(
+            created,
+            ?dense_search,
+            server_version = %health.version,
+            "connected to Qdrant server"
+        );
         Ok(Self {
             client,
             collection: collection.to_owned(),
             url: url.to_owned(),
             dense_dim,
+            dense_search,
             bm25: Arc::new(bm25),
         })
     }
@@ -251,6 +273,42 @@ impl ServerStore {
             .await
             .map_err(|e| self.backend(what, e))?;
         Ok(())
+    }
+
+    /// One query request, its points as hits.
+    async fn query(
+        &self,
+        query: &SearchQuery,
+        sparse: Sparse,
+        filter: &Filter,
+        dense_search: DenseSearch,
+    ) -> Result<Vec<ChunkHit>, StoreError> {
+        let request = request::build(
+            &self.collection,
+            query,
+            sparse,
+            filter.clone(),
+            dense_search,
+        );
+        let Some(request) = request else {
+            return Ok(Vec::new());
+        };
+        let response = self
+            .client
+            .query(request)
+            .await
+            .map_err(|e| self.backend("search", e))?;
+        response
+            .result
+            .into_iter()
+            .take(query.limit)
+            .map(|p| {
+                Ok(ChunkHit {
+                    score: p.score,
+                    payload: payload::from_payload(p.payload)?,
+                })
+            })
+            .collect()
     }
 
     /// A failed request, saying so plainly when the server went away.
@@ -371,40 +429,35 @@ impl Store for ServerStore {
             }
         };
         let filter = filter::search(user, query.kind);
-        let Some(request) = request::build(&self.collection, query, sparse, filter) else {
-            return Ok(Vec::new());
-        };
-        let response = self
-            .client
-            .query(request)
-            .await
-            .map_err(|e| self.backend("search", e))?;
-        let hits = response
-            .result
-            .into_iter()
-            .take(query.limit)
-            .map(|p| {
-                Ok(ChunkHit {
-                    score: p.score,
-                    payload: payload::from_payload(p.payload)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
+        let has_terms = !sparse.indices.is_empty();
+        let mut hits = self
+            .query(query, sparse.clone(), &filter, self.dense_search)
+            .await?;
+        if hits.len() < query.limit && uses_graph(query, has_terms, self.dense_search) {
+            // A graph can come back short (see `store::dense::uses_graph`).
+            let available = count_points(&self.client, &self.collection, filter.clone())
+                .await
+                .map_err(|e| self.backend("count", e))?;
+            if available > hits.len() {
+                tracing::info!(
+                    hits = hits.len(),
+                    available,
+                    "graph search came back short; searching exactly"
+                );
+                hits = self
+                    .query(query, sparse, &filter, DenseSearch::Exact)
+                    .await?;
+            }
+        }
         tracing::debug!(hits = hits.len(), "searched");
         Ok(hits)
     }
 
     #[tracing::instrument(skip_all, fields(user = %user))]
     async fn count(&self, user: &str) -> Result<usize, StoreError> {
-        let request = CountPointsBuilder::new(&self.collection)
-            .filter(filter::user(user))
-            .exact(true);
-        let response = self
-            .client
-            .count(request)
+        count_points(&self.client, &self.collection, filter::user(user))
             .await
-            .map_err(|e| self.backend("count", e))?;
-        Ok(response.result.map_or(0, |r| r.count as usize))
+            .map_err(|e| self.backend("count", e))
     }
 
     /// Nothing to do: every write waited until the server applied it.
@@ -482,6 +535,19 @@ async fn ensure_collection(
         }
         Err(e) => Err(e),
     }
+}
+
+/// The exact number of points of `collection` passing `filter`.
+async fn count_points(
+    client: &Qdrant,
+    collection: &str,
+    filter: Filter,
+) -> Result<usize, QdrantError> {
+    let request = CountPointsBuilder::new(collection)
+        .filter(filter)
+        .exact(true);
+    let response = client.count(request).await?;
+    Ok(response.result.map_or(0, |r| r.count as usize))
 }
 
 async fn collection_info(client: &Qdrant, collection: &str) -> Result<CollectionInfo, QdrantError> {

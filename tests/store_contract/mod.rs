@@ -683,9 +683,14 @@ pub async fn filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_fil
     store.delete_documents("u0", &gone).await.unwrap();
     all.retain(|p| !gone.contains(&p.payload.doc_id));
     assert_eq!(store.count("u0").await.unwrap(), 200);
-    let recall = recall_at_10(store.as_ref(), &all, None).await;
-    eprintln!("hnsw index, after deleting 90% of u0: recall@10 = {recall:.4}");
-    assert!(recall >= 0.99, "after deletes: recall@10 = {recall}");
+    for kind in [None, Some(DocumentKind::Story), Some(DocumentKind::Note)] {
+        let recall = recall_at_10(store.as_ref(), &all, kind).await;
+        eprintln!("hnsw index, after deleting 90% of u0, kind {kind:?}: recall@10 = {recall:.4}");
+        assert!(
+            recall >= 0.99,
+            "after deletes, kind {kind:?}: recall@10 = {recall}"
+        );
+    }
 }
 
 /// Words for story-like chunk text: BM25 gets realistic document frequencies.

@@ -1,9 +1,10 @@
-//! Payload filters. Every filter built here starts with the user condition, so no
-//! read or write of [`super::EdgeStore`] can reach another user's points.
+//! Payload filters. Every filter built here but [`unscoped`] (a count at open) starts
+//! with the user condition, so no read or write of [`super::EdgeStore`] can reach
+//! another user's points.
 
-use qdrant_edge::{Condition, FieldCondition, Filter, Match};
+use qdrant_edge::{Condition, FieldCondition, Filter, IsEmptyCondition, Match};
 
-use super::payload::{key, CHUNK_INDEX, DOC_ID, KIND, USER};
+use super::payload::{key, CHUNK_INDEX, DOC_ID, KIND, SCOPE, USER};
 use crate::corpus::DocumentKind;
 
 /// All points of `user`.
@@ -38,6 +39,12 @@ pub fn chunk(user: &str, doc_id: &str, chunk_index: usize) -> Filter {
         eq(DOC_ID, doc_id),
         Condition::Field(at),
     ])
+}
+
+/// Points written before chunks carried a scope (by an older starcoach), of any user:
+/// the one filter without a user, used only to count them when the store opens.
+pub fn unscoped() -> Filter {
+    Filter::new_must(Condition::IsEmpty(IsEmptyCondition::from(key(SCOPE))))
 }
 
 fn eq(field: &str, value: &str) -> Condition {

@@ -2,12 +2,12 @@
 //! payloads (the layout is in [`crate::store::payload`]).
 
 use qdrant_edge::{JsonPath, Payload};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::corpus::LineSpan;
 use crate::store::payload::{decode_error, encode_error};
-pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SOURCE, USER};
+pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SCOPE, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
 
 /// A top-level payload key as a Qdrant path (infallible, unlike parsing).
@@ -18,9 +18,9 @@ pub fn key(name: &str) -> JsonPath {
     }
 }
 
-/// The payload stored with a chunk: [`ChunkPayload`] as a JSON object.
+/// The payload stored with a chunk: [`ChunkPayload`] and its scope, as a JSON object.
 pub fn to_payload(payload: &ChunkPayload) -> Result<Payload, StoreError> {
-    object(payload)
+    Ok(Payload(crate::store::payload::to_json(payload)?))
 }
 
 /// A chunk's payload as returned by a query.
@@ -42,15 +42,6 @@ pub fn doc_fields(payload: Option<Payload>) -> Result<DocFields, StoreError> {
 pub fn lines_payload(field: &str, lines: LineSpan) -> Result<Payload, StoreError> {
     let value = serde_json::to_value(lines).map_err(encode_error)?;
     Ok(Payload([(field.to_owned(), value)].into_iter().collect()))
-}
-
-fn object<T: Serialize>(value: &T) -> Result<Payload, StoreError> {
-    match serde_json::to_value(value).map_err(encode_error)? {
-        Value::Object(map) => Ok(Payload(map)),
-        other => Err(StoreError::Backend(format!(
-            "payload must serialise to a JSON object, got {other}"
-        ))),
-    }
 }
 
 fn parse<T: DeserializeOwned>(payload: Option<Payload>) -> Result<T, StoreError> {
@@ -77,6 +68,7 @@ mod tests {
             CHUNK_COUNT,
             DOC_LINES,
             LINES,
+            SCOPE,
         ] {
             assert!(payload.0.contains_key(field), "missing {field}");
         }

@@ -6,6 +6,7 @@ use qdrant_edge::{
 };
 
 use super::schema::{DENSE, SPARSE};
+use crate::store::dense::{uses_graph, DenseSearch, GRAPH_EF};
 use crate::store::{SearchMode, SearchQuery};
 
 /// RRF constant: Qdrant's default. Small `k` lets the top ranks of either list dominate.
@@ -23,30 +24,32 @@ struct Ranking {
 /// `sparse` is the BM25 embedding of the query text; when it is empty (the text had
 /// only stopwords) a BM25 search has nothing to match and a hybrid search falls back
 /// to its dense half. Returns `None` when there is nothing to search for.
-pub fn build(query: &SearchQuery, sparse: SparseVector, filter: Filter) -> Option<QueryRequest> {
+pub fn build(
+    query: &SearchQuery,
+    sparse: SparseVector,
+    filter: Filter,
+    dense_search: DenseSearch,
+) -> Option<QueryRequest> {
     let has_terms = !sparse.indices.is_empty();
+    let graph = uses_graph(query, has_terms, dense_search);
     let ranking = match (query.mode, has_terms) {
         (SearchMode::Bm25, false) => return None,
         (SearchMode::Bm25, true) => bm25(sparse),
-        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query),
+        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query, graph),
         (SearchMode::Hybrid, true) => {
-            return Some(hybrid(query.limit, dense(query), bm25(sparse), filter))
+            // A fused list cannot be checked for a graph that came back short.
+            let dense = dense(query, false);
+            return Some(hybrid(query.limit, dense, bm25(sparse), filter));
         }
     };
     Some(request(Vec::new(), ranking, query.limit, filter))
 }
 
-/// Nearest by cosine on the dense vector.
-///
-/// Exact: every point passing the filter (found through the payload index) is
-/// scored, so recall is 1.0, at a few ms for a user with tens of thousands of chunks.
-/// The multitenant HNSW graph of qdrant-edge 0.7.2 is not safe to search: it returns
-/// no hits when the filter rejects the graph's entry point for that user, which
-/// happens with an extra `kind` condition, and after that chunk is deleted or
-/// rewritten, until the next rebuild.
-fn dense(query: &SearchQuery) -> Ranking {
+/// Nearest by cosine on the dense vector: exact, or through the scope's graph.
+fn dense(query: &SearchQuery, graph: bool) -> Ranking {
     let params = SearchParams {
-        exact: true,
+        exact: !graph,
+        hnsw_ef: graph.then_some(GRAPH_EF),
         ..SearchParams::default()
     };
     Ranking {

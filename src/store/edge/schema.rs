@@ -6,7 +6,7 @@ use qdrant_edge::{
     PayloadFieldSchema, PayloadSchemaParams, UpdateOperation,
 };
 
-use super::payload::{key, DOC_ID, KIND, SOURCE, USER};
+use super::payload::{key, DOC_ID, KIND, SCOPE, SOURCE, USER};
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";
@@ -14,8 +14,8 @@ pub const DENSE: &str = "dense";
 pub const SPARSE: &str = "bm25";
 
 /// Index tuning applied when a store directory is created (an existing store keeps
-/// the settings it was created with). Searches do not depend on it: dense search is
-/// exact (see `request::dense`); these only decide what `optimize` builds.
+/// the settings it was created with): when `optimize` builds an HNSW index, and above
+/// which size a search walks the graph rather than scanning (see `request::dense`).
 #[derive(Debug, Clone, Default)]
 pub struct EdgeOptions {
     /// Vector data (KB) a segment needs before `optimize` builds an HNSW index for it.
@@ -29,10 +29,10 @@ pub struct EdgeOptions {
 
 /// The configuration of a new shard.
 ///
-/// HNSW is multitenant: no global graph (`m: 0`), one graph per `user` value
-/// (`payload_m`), so a graph search would only ever walk one user's points. Searches
-/// are exact for now (see `request::dense`); the layout is kept so graph search can
-/// be switched on for very large users once it is safe. BM25 uses the IDF modifier:
+/// HNSW is multitenant: no global graph (`m: 0`), one graph per `scope` value (a
+/// user's stories, a user's notes; `payload_m`), so a graph search only ever walks the
+/// points it may return. Qdrant searches the graph only when the filtered points
+/// exceed `full_scan_threshold`, and scans below it. BM25 uses the IDF modifier:
 /// document frequencies come from the whole shard, all users together.
 pub fn new_config(dense_dim: usize, options: &EdgeOptions) -> EdgeConfig {
     let defaults = HnswIndexConfig::default();
@@ -67,21 +67,28 @@ pub fn dense_dim(config: &EdgeConfig) -> Option<usize> {
     config.vectors.get(DENSE).map(|v| v.size)
 }
 
-/// Payload index operations: `user` as the tenant key, plus the fields we filter on.
+/// Payload index operations: `user` as the tenant key, `scope` (user and kind) as the
+/// key of the per-tenant HNSW graphs, plus the fields we filter on.
 ///
 /// Creating an index that already exists is a cheap no-op, so these run on every open
 /// (which also indexes fresh appendable segments of older stores).
 pub fn index_operations() -> Vec<UpdateOperation> {
-    let tenant = KeywordIndexParams {
+    // One graph per (kind, user): a story search then starts and walks inside the
+    // user's stories, whatever share of the user's chunks notes are.
+    let graph_key = KeywordIndexParams {
         is_tenant: Some(true),
         ..KeywordIndexParams::default()
     };
-    // Only the tenant gets per-value HNSW links; the others are plain filter indexes.
+    let tenant = KeywordIndexParams {
+        is_tenant: Some(true),
+        enable_hnsw: Some(false),
+        ..KeywordIndexParams::default()
+    };
     let plain = KeywordIndexParams {
         enable_hnsw: Some(false),
         ..KeywordIndexParams::default()
     };
-    let mut fields = vec![(USER, tenant)];
+    let mut fields = vec![(SCOPE, graph_key), (USER, tenant)];
     fields.extend([DOC_ID, KIND, SOURCE].map(|f| (f, plain.clone())));
     fields
         .into_iter()

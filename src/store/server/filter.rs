@@ -1,9 +1,10 @@
-//! Payload filters. Every filter built here starts with the user condition, so no
-//! read or write of [`super::ServerStore`] can reach another user's points.
+//! Payload filters. Every filter built here but [`unscoped`] (a count at connect)
+//! starts with the user condition, so no read or write of [`super::ServerStore`] can
+//! reach another user's points.
 
 use qdrant_client::qdrant::{Condition, Filter};
 
-use super::payload::{CHUNK_INDEX, DOC_ID, KIND, USER};
+use super::payload::{CHUNK_INDEX, DOC_ID, KIND, SCOPE, USER};
 use crate::corpus::DocumentKind;
 
 /// All points of `user`.
@@ -16,6 +17,11 @@ pub fn search(user: &str, kind: Option<DocumentKind>) -> Filter {
     let mut conditions = vec![eq(USER, user)];
     conditions.extend(kind.map(|k| eq(KIND, k.as_str())));
     Filter::must(conditions)
+}
+
+/// Points written before chunks carried a scope (by an older starcoach), of any user.
+pub fn unscoped() -> Filter {
+    Filter::must([Condition::is_empty(SCOPE)])
 }
 
 /// Points of `user` belonging to any of `doc_ids`.

@@ -5,16 +5,17 @@ use std::collections::HashMap;
 
 use qdrant_client::qdrant::Value;
 use qdrant_client::Payload;
-use serde::{de::DeserializeOwned, Serialize};
+use serde::de::DeserializeOwned;
 
 use crate::corpus::LineSpan;
 use crate::store::payload::{decode_error, encode_error};
-pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SOURCE, USER};
+pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SCOPE, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
 
-/// The payload stored with a chunk: [`ChunkPayload`] as a JSON object.
+/// The payload stored with a chunk: [`ChunkPayload`] and its scope, as a JSON object.
 pub fn to_payload(payload: &ChunkPayload) -> Result<Payload, StoreError> {
-    object(payload)
+    let json = crate::store::payload::to_json(payload)?;
+    Payload::try_from(serde_json::Value::Object(json)).map_err(encode_error)
 }
 
 /// A chunk's payload as returned by a query.
@@ -35,11 +36,6 @@ pub fn doc_fields(payload: HashMap<String, Value>) -> Result<DocFields, StoreErr
 /// A payload holding one line-span field, for a partial update.
 pub fn lines_payload(field: &str, lines: LineSpan) -> Result<Payload, StoreError> {
     let value = serde_json::json!({ field: lines });
-    Payload::try_from(value).map_err(encode_error)
-}
-
-fn object<T: Serialize>(value: &T) -> Result<Payload, StoreError> {
-    let value = serde_json::to_value(value).map_err(encode_error)?;
     Payload::try_from(value).map_err(encode_error)
 }
 
@@ -67,6 +63,7 @@ mod tests {
             CONTENT_HASH,
             DOC_LINES,
             LINES,
+            SCOPE,
         ] {
             assert!(payload.contains_key(field), "missing {field}");
         }

@@ -1,7 +1,8 @@
 //! Turning a [`SearchQuery`] into a Qdrant server query request.
 //!
-//! The same requests as the embedded store builds (see `edge/request.rs`): exact dense
-//! search, BM25 on the inverted index, and hybrid as two prefetches fused with RRF.
+//! The same requests as the embedded store builds (see `edge/request.rs`): dense
+//! search through the scope's graph or exact (`store::dense`), BM25 on the inverted
+//! index, and hybrid as two prefetches fused with RRF.
 
 use qdrant_client::qdrant::{
     Filter, PrefetchQuery, PrefetchQueryBuilder, Query, QueryPoints, QueryPointsBuilder, Rrf,
@@ -9,6 +10,7 @@ use qdrant_client::qdrant::{
 };
 
 use super::schema::{DENSE, SPARSE};
+use crate::store::dense::{uses_graph, DenseSearch, GRAPH_EF};
 use crate::store::{SearchMode, SearchQuery};
 
 /// RRF constant: Qdrant's default, and the embedded store's.
@@ -40,18 +42,20 @@ pub fn build(
     query: &SearchQuery,
     sparse: Sparse,
     filter: Filter,
+    dense_search: DenseSearch,
 ) -> Option<QueryPoints> {
     if query.limit == 0 {
         return None;
     }
     let has_terms = !sparse.indices.is_empty();
+    let graph = uses_graph(query, has_terms, dense_search);
     let ranking = match (query.mode, has_terms) {
         (SearchMode::Bm25, false) => return None,
         (SearchMode::Bm25, true) => bm25(sparse),
-        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query),
+        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query, graph),
         (SearchMode::Hybrid, true) => {
             let candidates = query.limit.max(MIN_PREFETCH);
-            let prefetches = [dense(query), bm25(sparse)]
+            let prefetches = [dense(query, false), bm25(sparse)]
                 .into_iter()
                 .map(|ranking| prefetch(ranking, candidates, &filter))
                 .collect();
@@ -75,17 +79,17 @@ pub fn build(
     ))
 }
 
-/// Nearest by cosine on the dense vector, exact over the user's points.
-///
-/// Exact like the embedded store (recall 1.0; a few ms for a user with tens of
-/// thousands of chunks, found through the tenant index), so that both backends rank
-/// the same way and per-user graph search is never trusted with filters it may miss
-/// (see `edge/request.rs`: the segment code is shared with the server).
-fn dense(query: &SearchQuery) -> Ranking {
+/// Nearest by cosine on the dense vector: exact, or through the scope's graph.
+fn dense(query: &SearchQuery, graph: bool) -> Ranking {
+    let params = if graph {
+        SearchParamsBuilder::default().hnsw_ef(GRAPH_EF as u64)
+    } else {
+        SearchParamsBuilder::default().exact(true)
+    };
     Ranking {
         query: Query::new_nearest(VectorInput::new_dense(query.dense.clone())),
         using: Some(DENSE),
-        params: Some(SearchParamsBuilder::default().exact(true).build()),
+        params: Some(params.build()),
     }
 }
 
@@ -164,7 +168,14 @@ mod tests {
     #[test]
     fn hybrid_fuses_two_filtered_prefetches() {
         let user = filter::user("alice");
-        let request = build("c", &query(SearchMode::Hybrid, 5), terms(), user.clone()).unwrap();
+        let request = build(
+            "c",
+            &query(SearchMode::Hybrid, 5),
+            terms(),
+            user.clone(),
+            DenseSearch::Graph,
+        )
+        .unwrap();
         assert_eq!(request.prefetch.len(), 2);
         for prefetch in &request.prefetch {
             assert_eq!(prefetch.filter.as_ref(), Some(&user));
@@ -184,12 +195,47 @@ mod tests {
             &query(SearchMode::Bm25, 5),
             Sparse::default(),
             user.clone(),
+            DenseSearch::Graph,
         );
         assert!(none.is_none());
-        assert!(build("c", &query(SearchMode::Dense, 0), terms(), user.clone()).is_none());
-        let fallback = build("c", &query(SearchMode::Hybrid, 5), Sparse::default(), user);
+        let empty = build(
+            "c",
+            &query(SearchMode::Dense, 0),
+            terms(),
+            user.clone(),
+            DenseSearch::Graph,
+        );
+        assert!(empty.is_none());
+        let fallback = build(
+            "c",
+            &query(SearchMode::Hybrid, 5),
+            Sparse::default(),
+            user,
+            DenseSearch::Graph,
+        );
         let fallback = fallback.unwrap();
         assert!(fallback.prefetch.is_empty());
         assert_eq!(fallback.using.as_deref(), Some(DENSE));
+    }
+
+    #[test]
+    fn a_dense_search_of_one_kind_may_walk_the_graph_and_a_fused_one_scans() {
+        let stories = SearchQuery {
+            kind: Some(crate::corpus::DocumentKind::Story),
+            ..query(SearchMode::Dense, 5)
+        };
+        let user = filter::user("alice");
+        let params = |request: QueryPoints| request.params.unwrap();
+        let graph = build("c", &stories, terms(), user.clone(), DenseSearch::Graph);
+        let graph = params(graph.unwrap());
+        assert_eq!((graph.exact, graph.hnsw_ef), (None, Some(GRAPH_EF as u64)));
+        let exact = build("c", &stories, terms(), user.clone(), DenseSearch::Exact);
+        assert_eq!(params(exact.unwrap()).exact, Some(true));
+        let hybrid = SearchQuery {
+            mode: SearchMode::Hybrid,
+            ..stories
+        };
+        let fused = build("c", &hybrid, terms(), user, DenseSearch::Graph).unwrap();
+        assert_eq!(fused.prefetch[0].params.as_ref().unwrap().exact, Some(true));
     }
 }

@@ -9,7 +9,7 @@ use qdrant_client::qdrant::{
     VectorsConfigBuilder,
 };
 
-use super::payload::{DOC_ID, KIND, SOURCE, USER};
+use super::payload::{DOC_ID, KIND, SCOPE, SOURCE, USER};
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";
@@ -17,8 +17,8 @@ pub const DENSE: &str = "dense";
 pub const SPARSE: &str = "bm25";
 
 /// Index tuning applied when the collection is created (an existing collection keeps
-/// the settings it was created with). Searches do not depend on it: dense search is
-/// exact (see `request::dense`); these only decide what the server's optimizer builds.
+/// the settings it was created with): when the server's optimizer builds an HNSW
+/// index, and above which size a search walks the graph rather than scanning.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
     /// Vector data (KB) a segment needs before the server builds an HNSW index for it.
@@ -31,8 +31,8 @@ pub struct ServerOptions {
 
 /// The request creating a new collection.
 ///
-/// HNSW is multitenant: no global graph (`m: 0`), one graph per `user` value
-/// (`payload_m`). BM25 uses the IDF modifier: document frequencies come from the
+/// HNSW is multitenant: no global graph (`m: 0`), one graph per `scope` value (a
+/// user's stories, a user's notes; `payload_m`). BM25 uses the IDF modifier: document frequencies come from the
 /// whole collection, all users together (as in the embedded store).
 pub fn create_collection(
     name: &str,
@@ -85,13 +85,17 @@ pub fn has_sparse(info: &CollectionInfo) -> bool {
 }
 
 /// Payload index requests for the fields the collection lacks: `user` as the tenant
-/// key, plus the fields we filter on. Run on every connect, so a collection created
-/// by someone else (or by an older starcoach) gets them too.
+/// key, `scope` (user and kind) as the key of the per-tenant HNSW graphs, plus the
+/// fields we filter on. Run on every connect, so a collection created by someone else
+/// (or by an older starcoach) gets them too.
 pub fn missing_indexes(collection: &str, info: &CollectionInfo) -> Vec<CreateFieldIndexCollection> {
-    let tenant = KeywordIndexParamsBuilder::default().is_tenant(true);
-    // Only the tenant gets per-value HNSW links; the others are plain filter indexes.
+    // Only `scope` gets per-value HNSW links (see `edge/schema.rs`).
+    let graph_key = KeywordIndexParamsBuilder::default().is_tenant(true);
+    let tenant = KeywordIndexParamsBuilder::default()
+        .is_tenant(true)
+        .enable_hnsw(false);
     let plain = KeywordIndexParamsBuilder::default().enable_hnsw(false);
-    let mut fields = vec![(USER, tenant)];
+    let mut fields = vec![(SCOPE, graph_key), (USER, tenant)];
     fields.extend([DOC_ID, KIND, SOURCE].map(|f| (f, plain.clone())));
     fields
         .into_iter()
@@ -145,6 +149,6 @@ mod tests {
             .into_iter()
             .map(|i| i.field_name)
             .collect();
-        assert_eq!(fields, [USER, DOC_ID, KIND, SOURCE]);
+        assert_eq!(fields, [SCOPE, USER, DOC_ID, KIND, SOURCE]);
     }
 }

@@ -4,9 +4,10 @@
 //! Order of writes, chosen so that an interrupted run leaves a usable store that the
 //! next run completes: (1) delete the points of changed and removed documents and
 //! flush; (2) embed the new chunks, longest-first batches, and upsert + flush after
-//! every batch. A document whose chunks were only partly written is seen as
-//! incomplete by the next run ([`crate::store::StoredDocument::is_complete`]) and
-//! written again.
+//! every batch; (3) `optimize` the store, which indexes a bank grown past the graph
+//! threshold and rebuilds graphs that lost points. A document whose chunks were only
+//! partly written is seen as incomplete by the next run
+//! ([`crate::store::StoredDocument::is_complete`]) and written again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -235,6 +236,14 @@ impl Ingestor {
             .map(|id| &parsed[id])
             .collect();
         report.chunks_embedded = self.write_documents(user, &to_write, progress).await?;
+        if plan.writes_anything() {
+            // Index a bank that grew past the graph threshold, and rebuild graphs whose
+            // points were deleted or moved (a no-op for small banks).
+            self.store
+                .optimize()
+                .instrument(info_span!("ingest.optimize", user))
+                .await?;
+        }
         for id in &plan.added {
             report.counts.added += 1;
             report
@@ -378,6 +387,14 @@ struct Plan {
     moved: Vec<String>,
     unchanged: Vec<String>,
     deleted: Vec<String>,
+}
+
+impl Plan {
+    fn writes_anything(&self) -> bool {
+        [&self.added, &self.changed, &self.moved, &self.deleted]
+            .iter()
+            .any(|ids| !ids.is_empty())
+    }
 }
 
 fn plan(

@@ -28,9 +28,10 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
 use qdrant_edge::{
-    CountRequest, EdgeConfig, EdgeShard, Filter, OperationError, PayloadOps, PointId,
-    PointInsertOperations, PointOperations, PointStructPersisted, ScrollRequest, SetPayloadOp,
-    UpdateOperation, VectorPersisted, VectorStructPersisted, WithPayloadInterface, WithVector,
+    CountRequest, EdgeConfig, EdgeOptimizersConfig, EdgeShard, Filter, OperationError, PayloadOps,
+    PointId, PointInsertOperations, PointOperations, PointStructPersisted, ScrollRequest,
+    SetPayloadOp, UpdateOperation, VectorPersisted, VectorStructPersisted, WithPayloadInterface,
+    WithVector,
 };
 
 pub use schema::EdgeOptions;
@@ -38,12 +39,15 @@ pub use schema::EdgeOptions;
 use self::schema::{DENSE, SPARSE};
 use super::dense::{uses_graph, DenseSearch};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
-use crate::corpus::LineSpan;
+use crate::corpus::{DocumentKind, LineSpan};
 
 /// Points written per shard update: bounds the time one update holds segment locks.
 const UPSERT_BATCH: usize = 256;
 /// Points read per scroll page when listing documents.
 const SCROLL_PAGE: usize = 1_000;
+/// File in the store directory saying the next `optimize` must rebuild segments with
+/// deleted points (see `Inner::mark_graph_rebuild`).
+const REBUILD_MARKER: &str = "starcoach-rebuild-graphs";
 
 /// A [`Store`] in a local directory, embedded in this process.
 ///
@@ -184,8 +188,12 @@ impl Store for EdgeStore {
             return Ok(());
         }
         let filter = filter::documents(user, doc_ids);
-        self.run(move |inner| inner.update_one(delete_by(filter), "delete documents"))
-            .await
+        let user = user.to_owned();
+        self.run(move |inner| {
+            inner.mark_graph_rebuild(&user)?;
+            inner.update_one(delete_by(filter), "delete documents")
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(user = %user, doc_id = %doc_id))]
@@ -197,8 +205,13 @@ impl Store for EdgeStore {
         chunk_lines: &[LineSpan],
     ) -> Result<(), StoreError> {
         let updates = line_updates(user, doc_id, doc_lines, chunk_lines)?;
-        self.run(move |inner| inner.update_all(updates, "set document lines"))
-            .await
+        let user = user.to_owned();
+        self.run(move |inner| {
+            // A payload update moves an indexed point to a new segment: a delete too.
+            inner.mark_graph_rebuild(&user)?;
+            inner.update_all(updates, "set document lines")
+        })
+        .await
     }
 
     #[tracing::instrument(skip_all, fields(user = %user))]
@@ -399,11 +412,68 @@ impl Inner {
         Ok(())
     }
 
+    /// Merge and index segments; after deletions that may have broken a graph (see
+    /// [`Inner::mark_graph_rebuild`]), also rebuild every segment holding a deleted
+    /// point, which gives each of its graphs a live entry point again.
     fn optimize(&self) -> Result<(), StoreError> {
         let _writer = self.lock_writer();
-        let changed = self.shard.optimize().map_err(|e| backend("optimize", e))?;
-        tracing::info!(changed, "optimized");
+        let marker = self.rebuild_marker();
+        let rebuild = marker.exists();
+        let saved = self.shard.config().optimizers.clone();
+        if rebuild {
+            let vacuum_any_deletion = EdgeOptimizersConfig {
+                deleted_threshold: Some(0.0),
+                vacuum_min_vector_number: Some(1),
+                ..saved.clone()
+            };
+            self.set_optimizers(vacuum_any_deletion)?;
+        }
+        let optimized = self.shard.optimize();
+        if rebuild {
+            self.set_optimizers(saved)?;
+        }
+        let changed = optimized.map_err(|e| backend("optimize", e))?;
+        if rebuild {
+            std::fs::remove_file(&marker).map_err(|e| backend("optimize", e))?;
+        }
+        tracing::info!(changed, rebuild, "optimized");
         Ok(())
+    }
+
+    fn set_optimizers(&self, config: EdgeOptimizersConfig) -> Result<(), StoreError> {
+        self.shard
+            .set_optimizers_config(config)
+            .map_err(|e| backend("configure optimizers", e))
+    }
+
+    /// Before deleting or moving points of `user`: if one of their scopes is large
+    /// enough to have an HNSW graph, deleting its entry point would leave the graph
+    /// returning nothing (see `store::dense::uses_graph`), so the next `optimize`
+    /// must rebuild. The mark is a file, so a crash before that `optimize` keeps it.
+    fn mark_graph_rebuild(&self, user: &str) -> Result<(), StoreError> {
+        let marker = self.rebuild_marker();
+        if marker.exists() {
+            return Ok(());
+        }
+        for kind in [DocumentKind::Story, DocumentKind::Note] {
+            if self.count(filter::search(user, Some(kind)))? > self.graph_min_points() {
+                std::fs::write(&marker, "segments with deleted points need a rebuild\n")
+                    .map_err(|e| backend("mark graphs for rebuild", e))?;
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    /// Points a scope needs before `optimize` builds it a graph: Qdrant builds one for
+    /// a block above a quarter of the full-scan threshold.
+    fn graph_min_points(&self) -> usize {
+        let threshold_kb = self.shard.config().hnsw_config.full_scan_threshold;
+        threshold_kb * 1024 / (self.dense_dim * size_of::<f32>()) / 4
+    }
+
+    fn rebuild_marker(&self) -> PathBuf {
+        self.path.join(REBUILD_MARKER)
     }
 }
 

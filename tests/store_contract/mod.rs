@@ -679,6 +679,10 @@ pub async fn filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_fil
         assert!(recall >= 0.99, "kind {kind:?}: recall@10 = {recall}");
     }
 
+    // Deleting 90% of u0 most likely deletes their graphs' entry points: a graph search
+    // then comes back short and is searched again exactly. When an entry point
+    // survives, the graph has lost 90% of its nodes and walks less well until the
+    // rebuild that `optimize` (run by every ingest that deletes) does.
     let gone: Vec<String> = (0..450).map(|d| format!("u0-doc{d}")).collect();
     store.delete_documents("u0", &gone).await.unwrap();
     all.retain(|p| !gone.contains(&p.payload.doc_id));
@@ -687,8 +691,41 @@ pub async fn filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_fil
         let recall = recall_at_10(store.as_ref(), &all, kind).await;
         eprintln!("hnsw index, after deleting 90% of u0, kind {kind:?}: recall@10 = {recall:.4}");
         assert!(
-            recall >= 0.99,
+            recall >= 0.9,
             "after deletes, kind {kind:?}: recall@10 = {recall}"
+        );
+    }
+    store.optimize().await.unwrap();
+    for kind in [None, Some(DocumentKind::Story), Some(DocumentKind::Note)] {
+        let recall = recall_at_10(store.as_ref(), &all, kind).await;
+        eprintln!("hnsw index, after deletes and optimize, kind {kind:?}: recall@10 = {recall:.4}");
+        assert!(
+            recall >= 0.99,
+            "after deletes and optimize, kind {kind:?}: recall@10 = {recall}"
+        );
+    }
+
+    // New documents after the deletes fill a search's result even when the indexed
+    // segment returns nothing (its graph's entry point deleted), so no short result
+    // shows it; `optimize` (which ingest runs last) must rebuild what deletes broke.
+    let mut rng = Rng(12);
+    let mut fresh = documents(&mut rng, "u0", 30, 4);
+    for point in &mut fresh {
+        point.payload.doc_id = format!("fresh-{}", point.payload.doc_id);
+        let key = format!("{}/{}", point.payload.doc_id, point.payload.chunk_index);
+        point.id = Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes());
+    }
+    store.upsert(fresh.clone()).await.unwrap();
+    store.optimize().await.unwrap();
+    all.extend(fresh);
+    for kind in [Some(DocumentKind::Story), Some(DocumentKind::Note)] {
+        let recall = recall_at_10(store.as_ref(), &all, kind).await;
+        eprintln!(
+            "hnsw index, new documents, then optimize, kind {kind:?}: recall@10 = {recall:.4}"
+        );
+        assert!(
+            recall >= 0.99,
+            "after new documents, kind {kind:?}: recall@10 = {recall}"
         );
     }
 }

@@ -16,6 +16,7 @@
 pub mod analysis;
 pub mod bank;
 pub mod embed;
+pub mod graph;
 pub mod ingest;
 pub mod load;
 pub mod rss;
@@ -30,6 +31,9 @@ use crate::config::Settings;
 use crate::embed::{Embedder, LocalEmbedder};
 use crate::retrieve::MatchRequest;
 use table::{Figure, Row, Section, Target, Unit};
+
+/// Questions searched both through the graph and exactly at the large bank.
+const GRAPH_QUESTIONS: usize = 200;
 
 /// Options of `starcoach bench`.
 #[derive(Debug, Clone, clap::Args)]
@@ -290,6 +294,17 @@ async fn run_in(
             "{big}-story bank: {ingested}, then optimize {:.0} s.",
             started.elapsed().as_secs_f64()
         ));
+        say(format!(
+            "dense search at {big} stories: graph against exact scan"
+        ));
+        let compared = graph::measure(
+            coach.store.as_ref(),
+            embedder.as_ref(),
+            &user,
+            GRAPH_QUESTIONS,
+        )
+        .await?;
+        sections.push(graph::section(big, &compared));
         let mut section = http_section(coach, &user, big, spec, 25.0, &mut notes).await?;
         if let Some(empty_store_rss) = empty_store_rss {
             say(format!("peak RSS: serve {big} stories under match load"));

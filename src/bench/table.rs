@@ -17,6 +17,8 @@ pub enum Unit {
     Seconds,
     PerSecond(&'static str),
     Bytes,
+    /// A share between 0 and 1 (recall).
+    Fraction,
 }
 
 impl Figure {
@@ -36,6 +38,7 @@ impl std::fmt::Display for Figure {
             Unit::Seconds => write!(f, "{v:.2} s"),
             Unit::PerSecond(what) => write!(f, "{v:.0} {what}/s"),
             Unit::Bytes => write!(f, "{:.0} MB", v / 1_000_000.0),
+            Unit::Fraction => write!(f, "{v:.3}"),
         }
     }
 }

@@ -25,9 +25,11 @@ pub const GRAPH_EF: usize = 256;
 /// Whether a request for `query` may walk a graph, given whether its text has BM25
 /// terms and what the store allows.
 ///
-/// Only a dense ranking of one kind does: the graphs are per (kind, user), so a
-/// search over both kinds would walk one of them only, and a fused hybrid list could
-/// not be checked (below). The walk has one known failure in Qdrant's segment code
+/// Only a dense ranking of one kind, asking for at most [`GRAPH_EF`] points, does:
+/// the graphs are per (kind, user), so a search over both kinds would walk one of
+/// them only; a fused hybrid list could not be checked (below); and a search asking
+/// for more points than a walk keeps is a listing (the retriever loads a user's
+/// whole bank that way), which a scan serves faster. The walk has one known failure in Qdrant's segment code
 /// (qdrant-edge 0.7.2): when the graph's entry point for the scope has been deleted
 /// (a story edited or removed after the last index build), the segment returns
 /// nothing. A graph result shorter than asked for is therefore checked against the
@@ -38,7 +40,7 @@ pub fn uses_graph(query: &SearchQuery, has_terms: bool, store: DenseSearch) -> b
         SearchMode::Hybrid => !has_terms,
         SearchMode::Bm25 => false,
     };
-    dense_ranking && store == DenseSearch::Graph && query.kind.is_some()
+    dense_ranking && store == DenseSearch::Graph && query.kind.is_some() && query.limit <= GRAPH_EF
 }
 
 #[cfg(test)]

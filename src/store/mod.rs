@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::corpus::{DocumentKind, LineSpan, SectionKind};
 
-mod dense;
+pub(crate) mod dense;
 mod edge;
 mod payload;
 mod server;

@@ -22,6 +22,7 @@ mod schema;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -42,7 +43,7 @@ use self::request::Sparse;
 use self::schema::{DENSE, SPARSE};
 use super::dense::{uses_graph, DenseSearch};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
-use crate::corpus::LineSpan;
+use crate::corpus::{DocumentKind, LineSpan};
 
 /// Points written per request: keeps each gRPC message well under the size limits.
 const UPSERT_BATCH: usize = 256;
@@ -75,6 +76,11 @@ pub struct ServerStore {
     dense_dim: usize,
     /// `Exact` for a collection holding chunks written before chunks had a scope.
     dense_search: DenseSearch,
+    /// Points a scope needs before the server builds it a graph.
+    graph_min_points: usize,
+    /// Deletes that may have broken a graph happened: the next `optimize` vacuums
+    /// every segment with deleted points (see `edge.rs`, `mark_graph_rebuild`).
+    rebuild_pending: Arc<AtomicBool>,
     bm25: Arc<EdgeBm25>,
 }
 
@@ -209,6 +215,8 @@ impl ServerStore {
             url: url.to_owned(),
             dense_dim,
             dense_search,
+            graph_min_points: schema::graph_min_points(&info, dense_dim),
+            rebuild_pending: Arc::new(AtomicBool::new(false)),
             bm25: Arc::new(bm25),
         })
     }
@@ -359,6 +367,7 @@ impl Store for ServerStore {
         if doc_ids.is_empty() {
             return Ok(());
         }
+        self.mark_graph_rebuild(user).await?;
         let request = DeletePointsBuilder::new(&self.collection)
             .points(filter::documents(user, doc_ids))
             .wait(true);
@@ -378,6 +387,8 @@ impl Store for ServerStore {
         chunk_lines: &[LineSpan],
     ) -> Result<(), StoreError> {
         let updates = line_updates(user, doc_id, doc_lines, chunk_lines)?;
+        // A payload update moves an indexed point to a new segment: a delete too.
+        self.mark_graph_rebuild(user).await?;
         self.update_all(updates, "set document lines").await
     }
 
@@ -470,6 +481,67 @@ impl Store for ServerStore {
     /// it has finished, so that a bulk load is followed by indexed searches.
     #[tracing::instrument(skip_all, fields(collection = %self.collection))]
     async fn optimize(&self) -> Result<(), StoreError> {
+        if !self.rebuild_pending.swap(false, Ordering::SeqCst) {
+            return self.wait_optimized().await;
+        }
+        let saved = self.info().await?.config.and_then(|c| c.optimizer_config);
+        let saved = saved.unwrap_or_default();
+        // The server's smallest allowed minimum; a segment's point count is what
+        // it compares, so any deletion in a segment of 100+ points qualifies.
+        let vacuum_any_deletion = OptimizersConfigDiff {
+            deleted_threshold: Some(0.0),
+            vacuum_min_vector_number: Some(100),
+            ..Default::default()
+        };
+        let waited = async {
+            self.set_optimizers(vacuum_any_deletion).await?;
+            self.wait_optimized().await
+        }
+        .await;
+        let restored = self
+            .set_optimizers(OptimizersConfigDiff {
+                deleted_threshold: saved.deleted_threshold,
+                vacuum_min_vector_number: saved.vacuum_min_vector_number,
+                ..Default::default()
+            })
+            .await;
+        if waited.is_err() || restored.is_err() {
+            self.rebuild_pending.store(true, Ordering::SeqCst);
+        }
+        waited.and(restored)
+    }
+}
+
+impl ServerStore {
+    /// See `EdgeStore`'s `mark_graph_rebuild`; here the mark lives in this process.
+    async fn mark_graph_rebuild(&self, user: &str) -> Result<(), StoreError> {
+        if self.rebuild_pending.load(Ordering::SeqCst) {
+            return Ok(());
+        }
+        for kind in [DocumentKind::Story, DocumentKind::Note] {
+            let filter = filter::search(user, Some(kind));
+            let points = count_points(&self.client, &self.collection, filter)
+                .await
+                .map_err(|e| self.backend("count", e))?;
+            if points > self.graph_min_points {
+                self.rebuild_pending.store(true, Ordering::SeqCst);
+                return Ok(());
+            }
+        }
+        Ok(())
+    }
+
+    async fn set_optimizers(&self, config: OptimizersConfigDiff) -> Result<(), StoreError> {
+        let request = UpdateCollectionBuilder::new(&self.collection).optimizers_config(config);
+        self.client
+            .update_collection(request)
+            .await
+            .map_err(|e| self.backend("configure optimizers", e))?;
+        Ok(())
+    }
+
+    /// Wait (up to 10 minutes) until the server's optimizer has nothing left to do.
+    async fn wait_optimized(&self) -> Result<(), StoreError> {
         let started = Instant::now();
         let mut quiet = 0;
         loop {

@@ -64,6 +64,7 @@ macro_rules! store_contract_tests {
         store_contract_tests!(@threads 4, $backend, concurrent_writes_flushes_and_searches_do_not_collide);
         store_contract_tests!(@threads 2, $backend, filtered_recall_is_complete_with_default_settings);
         store_contract_tests!(@threads 2, $backend, filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_filters);
+        store_contract_tests!(@threads 2, $backend, optimize_after_deletes_rebuilds_a_graph_that_lost_its_entry_point);
 
         /// Run with `--ignored --nocapture`: p50/p95 of hybrid search at ~1,000 stories.
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -728,6 +729,46 @@ pub async fn filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_fil
             "after new documents, kind {kind:?}: recall@10 = {recall}"
         );
     }
+}
+
+/// A graph whose entry point was deleted returns nothing from its segment, and new
+/// documents then fill the result, so no short result shows it. Deleting under
+/// Qdrant's own vacuum thresholds (20% of a segment, 1,000 points), only the rebuild
+/// that `optimize` does after such deletes brings every point back.
+pub async fn optimize_after_deletes_rebuilds_a_graph_that_lost_its_entry_point(
+    backend: &impl Backend,
+) {
+    let store = backend.open_small_index_thresholds().await;
+    let mut rng = Rng(21);
+    let mut all = documents(&mut rng, "u0", 250, 4);
+    // Another user's notes fill the segment: the deletes stay under 20% of it, and
+    // the stories searched below are u0's only.
+    let mut notes = documents(&mut rng, "u1", 1_250, 4);
+    for point in &mut notes {
+        point.payload.kind = DocumentKind::Note;
+    }
+    all.extend(notes);
+    store.upsert(all.clone()).await.unwrap();
+    store.optimize().await.unwrap();
+
+    // 900 of u0's 1,000 chunks: the entry point of their graph is among them with
+    // probability 0.9; they are 15% of the segment; the 100 left are still searched
+    // through the graph (above the small full-scan threshold).
+    let gone: Vec<String> = (0..225).map(|d| format!("u0-doc{d}")).collect();
+    store.delete_documents("u0", &gone).await.unwrap();
+    all.retain(|p| !gone.contains(&p.payload.doc_id));
+    let mut fresh = documents(&mut rng, "u0", 30, 4);
+    for point in &mut fresh {
+        point.payload.doc_id = format!("fresh-{}", point.payload.doc_id);
+        let key = format!("{}/{}", point.payload.doc_id, point.payload.chunk_index);
+        point.id = Uuid::new_v5(&Uuid::NAMESPACE_OID, key.as_bytes());
+    }
+    store.upsert(fresh.clone()).await.unwrap();
+    all.extend(fresh);
+    store.optimize().await.unwrap();
+
+    let recall = recall_at_10(store.as_ref(), &all, Some(DocumentKind::Story)).await;
+    assert!(recall >= 0.99, "recall@10 = {recall}");
 }
 
 /// Words for story-like chunk text: BM25 gets realistic document frequencies.

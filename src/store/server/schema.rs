@@ -84,6 +84,19 @@ pub fn has_sparse(info: &CollectionInfo) -> bool {
     sparse.is_some_and(|s| s.map.contains_key(SPARSE))
 }
 
+/// Points a scope needs before the server builds it a graph: a block above a quarter
+/// of the collection's full-scan threshold (KB of vectors; the server's default is
+/// 10,000).
+pub fn graph_min_points(info: &CollectionInfo, dense_dim: usize) -> usize {
+    let threshold_kb = info
+        .config
+        .as_ref()
+        .and_then(|c| c.hnsw_config.as_ref())
+        .and_then(|h| h.full_scan_threshold)
+        .unwrap_or(10_000) as usize;
+    threshold_kb * 1024 / (dense_dim * size_of::<f32>()) / 4
+}
+
 /// Payload index requests for the fields the collection lacks: `user` as the tenant
 /// key, `scope` (user and kind) as the key of the per-tenant HNSW graphs, plus the
 /// fields we filter on. Run on every connect, so a collection created by someone else

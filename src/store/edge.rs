@@ -6,7 +6,7 @@
 //! [`super::ChunkPayload`] (plus its `scope`) as a JSON object. `user` is a tenant
 //! index and every filter starts with it. Dense search of one kind walks that user's
 //! graph for that kind once `optimize` has built one (large banks), and is exact
-//! otherwise; a short graph result is searched again exactly (see `request.rs`).
+//! otherwise; a short graph result is searched again exactly (see `store::dense`).
 //!
 //! The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
 //! `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an

@@ -15,7 +15,7 @@ pub const SPARSE: &str = "bm25";
 
 /// Index tuning applied when a store directory is created (an existing store keeps
 /// the settings it was created with): when `optimize` builds an HNSW index, and above
-/// which size a search walks the graph rather than scanning (see `request::dense`).
+/// which size a search walks the graph rather than scanning (see `store::dense`).
 #[derive(Debug, Clone, Default)]
 pub struct EdgeOptions {
     /// Vector data (KB) a segment needs before `optimize` builds an HNSW index for it.

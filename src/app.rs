@@ -10,7 +10,7 @@ use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::Ingestor;
 use crate::llm::LlmClient;
 use crate::retrieve::{MatchError, Retriever};
-use crate::store::{EdgeStore, ServerStore, Store, StoreError};
+use crate::store::{EdgeOptions, EdgeStore, ServerOptions, ServerStore, Store, StoreError};
 use crate::tagging::StoryTagger;
 
 /// Errors while starting up.
@@ -95,18 +95,28 @@ pub async fn open_store(
 ) -> Result<Arc<dyn Store>, StoreError> {
     if !settings.qdrant_url.is_empty() {
         let key = settings.qdrant_api_key.expose().to_owned();
-        let store = ServerStore::connect(
+        let options = ServerOptions {
+            graph_search: settings.graph_search,
+            ..ServerOptions::default()
+        };
+        let store = ServerStore::connect_with(
             &settings.qdrant_url,
             Some(key),
             &settings.collection,
             dense_dim,
+            &options,
         )
         .await?;
         return Ok(Arc::new(store));
     }
     let store_dir = settings.path.clone();
-    let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_dir, dense_dim))
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))??;
+    let options = EdgeOptions {
+        graph_search: settings.graph_search,
+        ..EdgeOptions::default()
+    };
+    let store =
+        tokio::task::spawn_blocking(move || EdgeStore::open_with(&store_dir, dense_dim, &options))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))??;
     Ok(Arc::new(store))
 }

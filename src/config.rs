@@ -90,6 +90,12 @@ pub struct StoreSettings {
     /// Collection on the Qdrant server (created on first use).
     #[serde(default = "default_collection")]
     pub collection: String,
+    /// Let a story or note search walk the per-user HNSW graph that `optimize`
+    /// builds for large banks, instead of scanning exactly. Off by default: on the
+    /// benchmark's 100,000-story bank the graph is 46x faster but its recall@10 is
+    /// 0.46 (BENCHMARKS.md).
+    #[serde(default)]
+    pub graph_search: bool,
 }
 
 fn default_collection() -> String {
@@ -182,6 +188,7 @@ impl Default for Settings {
                 qdrant_url: String::new(),
                 qdrant_api_key: Default::default(),
                 collection: default_collection(),
+                graph_search: false,
             },
             embedding: EmbeddingSettings {
                 model_dir: PathBuf::new(),

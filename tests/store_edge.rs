@@ -41,6 +41,7 @@ impl Backend for EdgeBackend {
         let options = EdgeOptions {
             indexing_threshold_kb: Some(1_000),
             full_scan_threshold_kb: Some(100),
+            graph_search: true,
         };
         Arc::new(EdgeStore::open_with(self.dir.path(), DIM, &options).unwrap())
     }

@@ -58,6 +58,7 @@ impl Backend for ServerBackend {
         let options = ServerOptions {
             indexing_threshold_kb: Some(1_000),
             full_scan_threshold_kb: Some(100),
+            graph_search: true,
         };
         let store = ServerStore::connect_with(&self.url().await, None, COLLECTION, DIM, &options)
             .await
@@ -155,6 +156,7 @@ async fn qdrant_url_in_the_settings_selects_the_server_store() {
         qdrant_url: server.grpc_url(),
         qdrant_api_key: Default::default(),
         collection: "team".into(),
+        graph_search: false,
     };
     let store = starcoach::app::open_store(&settings, DIM).await.unwrap();
     let (points, _) = keyword_bank(&mut Rng(21));

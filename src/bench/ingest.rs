@@ -11,7 +11,7 @@ use crate::config::Settings;
 use crate::corpus::{collect_files, parse_file};
 use crate::embed::Embedder;
 use crate::ingest::NoProgress;
-use crate::store::{EdgeStore, Store};
+use crate::store::{EdgeOptions, EdgeStore, Store};
 
 /// One ingest run into a fresh store, and the pure embedding time of its chunks.
 #[derive(Debug, Clone)]
@@ -31,7 +31,12 @@ pub fn coach_at(
     embedder: Arc<dyn Embedder>,
 ) -> anyhow::Result<Coach> {
     std::fs::create_dir_all(store_dir)?;
-    let store: Arc<dyn Store> = Arc::new(EdgeStore::open(store_dir, embedder.dimension())?);
+    let options = EdgeOptions {
+        graph_search: settings.store.graph_search,
+        ..EdgeOptions::default()
+    };
+    let store = EdgeStore::open_with(store_dir, embedder.dimension(), &options)?;
+    let store: Arc<dyn Store> = Arc::new(store);
     let mut settings = settings.clone();
     settings.store.path = store_dir.to_path_buf();
     settings.store.qdrant_url.clear();

@@ -294,17 +294,15 @@ async fn run_in(
             "{big}-story bank: {ingested}, then optimize {:.0} s.",
             started.elapsed().as_secs_f64()
         ));
+        // The graph, whatever the configuration says: the same store closed and
+        // opened again with graph search on; then the configured coach again.
+        drop(coach);
         say(format!(
             "dense search at {big} stories: graph against exact scan"
         ));
-        let compared = graph::measure(
-            coach.store.as_ref(),
-            embedder.as_ref(),
-            &user,
-            GRAPH_QUESTIONS,
-        )
-        .await?;
+        let compared = graph::measure(&store, embedder.as_ref(), &user, GRAPH_QUESTIONS).await?;
         sections.push(graph::section(big, &compared));
+        let coach = ingest::coach_at(settings, &store, embedder.clone())?;
         let mut section = http_section(coach, &user, big, spec, 25.0, &mut notes).await?;
         if let Some(empty_store_rss) = empty_store_rss {
             say(format!("peak RSS: serve {big} stories under match load"));

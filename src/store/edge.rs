@@ -126,7 +126,9 @@ impl EdgeStore {
                 exact: true,
             })
             .map_err(|e| open_error(dir, e))?;
-        let dense_search = if unscoped == 0 {
+        let dense_search = if !options.graph_search {
+            DenseSearch::Exact
+        } else if unscoped == 0 {
             DenseSearch::Graph
         } else {
             tracing::warn!(
@@ -575,19 +577,33 @@ mod tests {
     #[test]
     fn a_store_with_chunks_written_before_scopes_searches_exactly() {
         let dir = tempfile::tempdir().unwrap();
-        let store = EdgeStore::open(dir.path(), 2).unwrap();
+        let graph = EdgeOptions {
+            graph_search: true,
+            ..EdgeOptions::default()
+        };
+        let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
         assert_eq!(store.inner.dense_search, DenseSearch::Graph);
         let scoped = payload::to_payload(&sample_payload()).unwrap();
         write(&store, vec![point(1, scoped.clone())]);
         drop(store);
 
-        let store = EdgeStore::open(dir.path(), 2).unwrap();
+        let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
         assert_eq!(store.inner.dense_search, DenseSearch::Graph);
         let mut legacy = scoped;
         legacy.0.remove(SCOPE);
         write(&store, vec![point(2, legacy)]);
         drop(store);
 
+        let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
+        assert_eq!(store.inner.dense_search, DenseSearch::Exact);
+        drop(store);
+        let default = EdgeStore::open(dir.path(), 2).unwrap();
+        assert_eq!(default.inner.dense_search, DenseSearch::Exact);
+    }
+
+    #[test]
+    fn graph_search_is_off_unless_asked_for() {
+        let dir = tempfile::tempdir().unwrap();
         let store = EdgeStore::open(dir.path(), 2).unwrap();
         assert_eq!(store.inner.dense_search, DenseSearch::Exact);
     }

@@ -193,7 +193,9 @@ impl ServerStore {
         let unscoped = count_points(&client, collection, filter::unscoped())
             .await
             .map_err(|e| connect_error(url, e))?;
-        let dense_search = if unscoped == 0 {
+        let dense_search = if !options.graph_search {
+            DenseSearch::Exact
+        } else if unscoped == 0 {
             DenseSearch::Graph
         } else {
             tracing::warn!(

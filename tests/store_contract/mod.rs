@@ -34,7 +34,8 @@ pub trait Backend: Send + Sync {
     async fn open_dim(&self, dim: usize) -> Result<Arc<dyn IndexedStore>, StoreError>;
 
     /// Open it with index thresholds low enough that 6,000 points get an HNSW graph
-    /// and a user's points are walked through it rather than scanned.
+    /// and a user's points are walked through it rather than scanned, with graph
+    /// search on.
     async fn open_small_index_thresholds(&self) -> Arc<dyn IndexedStore>;
 
     /// Everything flushed must survive this: the embedded store is closed and

@@ -25,6 +25,9 @@ pub struct EdgeOptions {
     /// A user's vector data (KB) above which the index gets a graph for that user, and
     /// below which a graph search would scan instead. `None`: 10,000 KB.
     pub full_scan_threshold_kb: Option<usize>,
+    /// Applies at every open: let dense searches walk the graphs (see
+    /// `store::dense`). Off: every dense search is an exact scan.
+    pub graph_search: bool,
 }
 
 /// The configuration of a new shard.

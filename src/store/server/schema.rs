@@ -27,6 +27,9 @@ pub struct ServerOptions {
     /// A user's vector data (KB) above which the index gets a graph for that user.
     /// `None`: the server's default (10,000 KB).
     pub full_scan_threshold_kb: Option<usize>,
+    /// Applies at every connect: let dense searches walk the graphs (see
+    /// `store::dense`). Off: every dense search is an exact scan.
+    pub graph_search: bool,
 }
 
 /// The request creating a new collection.

@@ -92,8 +92,8 @@ pub struct StoreSettings {
     pub collection: String,
     /// Let a story or note search walk the per-user HNSW graph that `optimize`
     /// builds for large banks, instead of scanning exactly. Off by default: on the
-    /// benchmark's 100,000-story bank the graph is 46x faster but its recall@10 is
-    /// 0.46 (BENCHMARKS.md).
+    /// benchmark's 100,000-story bank the graph is about 40x faster, but its
+    /// recall@10 is 0.46 (BENCHMARKS.md).
     #[serde(default)]
     pub graph_search: bool,
 }

@@ -2,8 +2,9 @@
 //!
 //! Both backends build the same multitenant HNSW layout: no global graph, one graph
 //! per `scope` (a user's stories, a user's notes; see `store::payload::SCOPE`). A
-//! search may walk it only under the rules here, and both backends check its result
-//! the same way (see [`uses_graph`]).
+//! search may walk it only when the store was opened with graph search on (off by
+//! default: see `[store] graph_search`) and under the rules here, and both backends
+//! check its result the same way (see [`uses_graph`]).
 
 use super::{SearchMode, SearchQuery};
 

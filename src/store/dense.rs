@@ -18,6 +18,25 @@ pub enum DenseSearch {
     Graph,
 }
 
+impl DenseSearch {
+    /// What a store allows: the graph when graph search is on and no chunk predates
+    /// scopes (`unscoped` counts those; `store` names the store in the warning).
+    pub fn allowed(graph_search: bool, unscoped: usize, store: &str) -> Self {
+        if !graph_search {
+            return DenseSearch::Exact;
+        }
+        if unscoped > 0 {
+            tracing::warn!(
+                unscoped,
+                "the {store} holds chunks written by an older starcoach: dense search \
+                 stays exact; ingest into a new {store} to search large banks faster"
+            );
+            return DenseSearch::Exact;
+        }
+        DenseSearch::Graph
+    }
+}
+
 /// Candidates a graph search keeps while walking (HNSW `ef`). Qdrant's default (100)
 /// gave recall@10 0.97 on the store contract test's random vectors, 128 gave 0.998
 /// and 256 gives 1.0, at a cost that grows with `ef`, not with the bank.

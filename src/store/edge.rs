@@ -126,18 +126,7 @@ impl EdgeStore {
                 exact: true,
             })
             .map_err(|e| open_error(dir, e))?;
-        let dense_search = if !options.graph_search {
-            DenseSearch::Exact
-        } else if unscoped == 0 {
-            DenseSearch::Graph
-        } else {
-            tracing::warn!(
-                unscoped,
-                "the store holds chunks written by an older starcoach: dense search stays \
-                 exact; ingest into a new store directory to search large banks faster"
-            );
-            DenseSearch::Exact
-        };
+        let dense_search = DenseSearch::allowed(options.graph_search, unscoped, "store");
         tracing::info!(created, ?dense_search, "opened embedded store");
         let inner = Inner {
             shard,

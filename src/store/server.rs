@@ -193,18 +193,7 @@ impl ServerStore {
         let unscoped = count_points(&client, collection, filter::unscoped())
             .await
             .map_err(|e| connect_error(url, e))?;
-        let dense_search = if !options.graph_search {
-            DenseSearch::Exact
-        } else if unscoped == 0 {
-            DenseSearch::Graph
-        } else {
-            tracing::warn!(
-                unscoped,
-                "the collection holds chunks written by an older starcoach: dense search \
-                 stays exact; ingest into a new collection to search large banks faster"
-            );
-            DenseSearch::Exact
-        };
+        let dense_search = DenseSearch::allowed(options.graph_search, unscoped, "collection");
         tracing::info!(
             created,
             ?dense_search,

@@ -49,11 +49,13 @@ pub const GRAPH_EF: usize = 256;
 /// the graphs are per (kind, user), so a search over both kinds would walk one of
 /// them only; a fused hybrid list could not be checked (below); and a search asking
 /// for more points than a walk keeps is a listing (the retriever loads a user's
-/// whole bank that way), which a scan serves faster. The walk has one known failure in Qdrant's segment code
-/// (qdrant-edge 0.7.2): when the graph's entry point for the scope has been deleted
-/// (a story edited or removed after the last index build), the segment returns
-/// nothing. A graph result shorter than asked for is therefore checked against the
-/// number of points the filter selects, and searched again exactly when short.
+/// whole bank that way), which a scan serves faster.
+///
+/// The walk has one known failure in Qdrant's segment code (qdrant-edge 0.7.2): when
+/// the graph's entry point for the scope has been deleted (a story edited or removed
+/// after the last index build), the segment returns nothing. A graph result shorter
+/// than asked for is therefore checked against the number of points the filter
+/// selects, and searched again exactly when short.
 pub fn uses_graph(query: &SearchQuery, has_terms: bool, store: DenseSearch) -> bool {
     let dense_ranking = match query.mode {
         SearchMode::Dense => true,
@@ -111,5 +113,10 @@ mod tests {
             true,
             DenseSearch::Exact
         ));
+        let listing = SearchQuery {
+            limit: GRAPH_EF + 1,
+            ..query(SearchMode::Dense, story)
+        };
+        assert!(!uses_graph(&listing, true, DenseSearch::Graph));
     }
 }

@@ -37,11 +37,11 @@ impl Backend for EdgeBackend {
         Ok(Arc::new(EdgeStore::open(self.dir.path(), dim)?))
     }
 
-    async fn open_small_index_thresholds(&self) -> Arc<dyn IndexedStore> {
+    async fn open_small_index_thresholds(&self, graph_search: bool) -> Arc<dyn IndexedStore> {
         let options = EdgeOptions {
             indexing_threshold_kb: Some(1_000),
             full_scan_threshold_kb: Some(100),
-            graph_search: true,
+            graph_search,
         };
         Arc::new(EdgeStore::open_with(self.dir.path(), DIM, &options).unwrap())
     }

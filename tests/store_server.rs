@@ -54,11 +54,11 @@ impl Backend for ServerBackend {
         Ok(Arc::new(store))
     }
 
-    async fn open_small_index_thresholds(&self) -> Arc<dyn IndexedStore> {
+    async fn open_small_index_thresholds(&self, graph_search: bool) -> Arc<dyn IndexedStore> {
         let options = ServerOptions {
             indexing_threshold_kb: Some(1_000),
             full_scan_threshold_kb: Some(100),
-            graph_search: true,
+            graph_search,
         };
         let store = ServerStore::connect_with(&self.url().await, None, COLLECTION, DIM, &options)
             .await

@@ -4,9 +4,10 @@
 //! `dense` (cosine), a named sparse vector `bm25` (Qdrant's built-in BM25 over
 //! [`ChunkPoint::sparse_text`], IDF applied at query time) and its
 //! [`super::ChunkPayload`] (plus its `scope`) as a JSON object. `user` is a tenant
-//! index and every filter starts with it. Dense search of one kind walks that user's
-//! graph for that kind once `optimize` has built one (large banks), and is exact
-//! otherwise; a short graph result is searched again exactly (see `store::dense`).
+//! index and every filter starts with it. By default dense search scans the int8
+//! copies `optimize` builds for large segments; with graph search on, a search of one
+//! kind walks that user's graph for that kind once `optimize` has built one, and a
+//! short graph result is searched again exactly (see `store::dense`).
 //!
 //! The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
 //! `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an
@@ -37,7 +38,7 @@ use qdrant_edge::{
 pub use schema::EdgeOptions;
 
 use self::schema::{DENSE, SPARSE};
-use super::dense::{uses_graph, DenseSearch};
+use super::dense::{uses_graph, DenseSearch, IndexLayout};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
 use crate::corpus::{DocumentKind, LineSpan};
 
@@ -76,9 +77,11 @@ struct Inner {
     writer: Mutex<()>,
     bm25: EdgeBm25,
     dense_dim: usize,
-    /// `Exact` for a store holding chunks written before chunks had a scope: its
-    /// graphs are not keyed by scope, so only an exact search is sure to be complete.
+    /// `Exact` for a store with graphs holding chunks written before chunks had a
+    /// scope: its graphs are not keyed by scope, so only an exact search is complete.
     dense_search: DenseSearch,
+    /// Every chunk has a scope, so a search of one kind filters on the scope alone.
+    scoped: bool,
     path: PathBuf,
 }
 
@@ -109,16 +112,25 @@ impl EdgeStore {
         options: &EdgeOptions,
     ) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| open_error(dir, e))?;
-        let new_config = match saved_config(dir)? {
-            Some(saved) => check_dim(dir, &saved, dense_dim).map(|()| None)?,
-            None => Some(schema::new_config(dense_dim, options)),
+        let (new_config, relayout) = match saved_config(dir)? {
+            Some(saved) => {
+                check_dim(dir, &saved, dense_dim)?;
+                let changed = schema::relayout(&saved, options.graph_search);
+                let relayout = changed.is_some();
+                (changed, relayout)
+            }
+            None => (Some(schema::new_config(dense_dim, options)), false),
         };
-        let created = new_config.is_some();
+        let created = new_config.is_some() && !relayout;
         let shard = EdgeShard::load(dir, new_config).map_err(|e| load_error(dir, e))?;
         check_dim(dir, &shard.config(), dense_dim)?;
         for operation in schema::index_operations() {
             shard.update(operation).map_err(|e| open_error(dir, e))?;
         }
+        if relayout {
+            rebuild_dense_index(dir, &shard)?;
+        }
+        let layout = schema::layout(&shard.config());
         let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(dir, e))?;
         let unscoped = shard
             .count(CountRequest {
@@ -126,14 +138,15 @@ impl EdgeStore {
                 exact: true,
             })
             .map_err(|e| open_error(dir, e))?;
-        let dense_search = DenseSearch::allowed(options.graph_search, unscoped, "store");
-        tracing::info!(created, ?dense_search, "opened embedded store");
+        let dense_search = DenseSearch::allowed(layout, options.graph_search, unscoped, "store");
+        tracing::info!(created, ?layout, ?dense_search, "opened embedded store");
         let inner = Inner {
             shard,
             writer: Mutex::new(()),
             bm25,
             dense_dim,
             dense_search,
+            scoped: unscoped == 0,
             path: dir.to_owned(),
         };
         Ok(Self {
@@ -150,6 +163,20 @@ impl EdgeStore {
     #[tracing::instrument(skip_all)]
     pub async fn stats(&self) -> Result<EdgeStats, StoreError> {
         self.run(|inner| Ok(inner.stats())).await
+    }
+
+    /// [`Store::search`] with every dense ranking an exact scan of float vectors,
+    /// whatever the store's layout: the reference its usual search is measured
+    /// against (recall of the int8 scan or the graph).
+    #[tracing::instrument(skip_all, fields(user))]
+    pub async fn search_exact(
+        &self,
+        user: &str,
+        query: &SearchQuery,
+    ) -> Result<Vec<ChunkHit>, StoreError> {
+        let (user, query) = (user.to_owned(), query.clone());
+        self.run(move |inner| inner.search_with(&user, &query, DenseSearch::Exact))
+            .await
     }
 
     /// Run `op` on the blocking pool, inside the caller's tracing span.
@@ -325,6 +352,15 @@ impl Inner {
     }
 
     fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {
+        self.search_with(user, query, self.dense_search)
+    }
+
+    fn search_with(
+        &self,
+        user: &str,
+        query: &SearchQuery,
+        dense_search: DenseSearch,
+    ) -> Result<Vec<ChunkHit>, StoreError> {
         if query.mode != SearchMode::Bm25 {
             self.check_dense(&query.dense)?;
         }
@@ -335,10 +371,10 @@ impl Inner {
             SearchMode::Dense => Default::default(),
             SearchMode::Bm25 | SearchMode::Hybrid => self.bm25.embed_query(&query.text),
         };
-        let filter = filter::search(user, query.kind);
+        let filter = filter::search(user, query.kind, self.scoped);
         let has_terms = !sparse.indices.is_empty();
-        let mut hits = self.query(query, sparse.clone(), &filter, self.dense_search)?;
-        if hits.len() < query.limit && uses_graph(query, has_terms, self.dense_search) {
+        let mut hits = self.query(query, sparse.clone(), &filter, dense_search)?;
+        if hits.len() < query.limit && uses_graph(query, has_terms, dense_search) {
             let available = self.count(filter.clone())?;
             if available > hits.len() {
                 tracing::info!(
@@ -443,11 +479,12 @@ impl Inner {
     /// must rebuild. The mark is a file, so a crash before that `optimize` keeps it.
     fn mark_graph_rebuild(&self, user: &str) -> Result<(), StoreError> {
         let marker = self.rebuild_marker();
-        if marker.exists() {
+        if marker.exists() || schema::layout(&self.shard.config()) == IndexLayout::Scan {
             return Ok(());
         }
         for kind in [DocumentKind::Story, DocumentKind::Note] {
-            if self.count(filter::search(user, Some(kind)))? > self.graph_min_points() {
+            if self.count(filter::search(user, Some(kind), self.scoped))? > self.graph_min_points()
+            {
                 std::fs::write(&marker, "segments with deleted points need a rebuild\n")
                     .map_err(|e| backend("mark graphs for rebuild", e))?;
                 return Ok(());
@@ -501,6 +538,22 @@ fn delete_by(filter: Filter) -> UpdateOperation {
 }
 
 /// The configuration saved in `dir` by an earlier open, if any.
+/// Rebuild every indexed segment of a store just opened with another dense index
+/// layout (`graph_search` changed, or a store from before int8 copies), before any
+/// search can walk a graph the layout no longer has.
+fn rebuild_dense_index(dir: &Path, shard: &EdgeShard) -> Result<(), StoreError> {
+    let layout = schema::layout(&shard.config());
+    tracing::info!(
+        ?layout,
+        "the store's dense index was built for another [store] graph_search: rebuilding it \
+         (once; minutes for a large bank)"
+    );
+    let started = std::time::Instant::now();
+    shard.optimize().map_err(|e| open_error(dir, e))?;
+    tracing::info!(?layout, elapsed = ?started.elapsed(), "rebuilt the dense index");
+    Ok(())
+}
+
 fn saved_config(dir: &Path) -> Result<Option<EdgeConfig>, StoreError> {
     EdgeConfig::load(dir)
         .transpose()
@@ -586,14 +639,48 @@ mod tests {
         let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
         assert_eq!(store.inner.dense_search, DenseSearch::Exact);
         drop(store);
+        // Without graphs the scan covers every chunk, scoped or not.
         let default = EdgeStore::open(dir.path(), 2).unwrap();
-        assert_eq!(default.inner.dense_search, DenseSearch::Exact);
+        assert_eq!(default.inner.dense_search, DenseSearch::Quantized);
     }
 
     #[test]
     fn graph_search_is_off_unless_asked_for() {
         let dir = tempfile::tempdir().unwrap();
         let store = EdgeStore::open(dir.path(), 2).unwrap();
-        assert_eq!(store.inner.dense_search, DenseSearch::Exact);
+        assert_eq!(store.inner.dense_search, DenseSearch::Quantized);
+        let config = store.inner.shard.config().clone();
+        assert_eq!(schema::layout(&config), IndexLayout::Scan);
+        assert!(config.quantization_config.is_some());
+    }
+
+    #[test]
+    fn reopening_with_the_other_graph_search_relayouts_and_keeps_the_chunks() {
+        let dir = tempfile::tempdir().unwrap();
+        let graph = EdgeOptions {
+            graph_search: true,
+            ..EdgeOptions::default()
+        };
+        let payload = payload::to_payload(&sample_payload()).unwrap();
+        let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
+        write(&store, vec![point(1, payload.clone()), point(2, payload)]);
+        drop(store);
+        for (options, layout, search) in [
+            (
+                EdgeOptions::default(),
+                IndexLayout::Scan,
+                DenseSearch::Quantized,
+            ),
+            (graph.clone(), IndexLayout::Graphs, DenseSearch::Graph),
+        ] {
+            let store = EdgeStore::open_with(dir.path(), 2, &options).unwrap();
+            assert_eq!(schema::layout(&store.inner.shard.config()), layout);
+            assert_eq!(store.inner.dense_search, search);
+            assert_eq!(store.inner.stats().points, 2);
+            drop(store);
+            // Saved: the next open with the same setting changes nothing.
+            let config = saved_config(dir.path()).unwrap().unwrap();
+            assert!(schema::relayout(&config, options.graph_search).is_none());
+        }
     }
 }

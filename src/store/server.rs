@@ -41,7 +41,7 @@ pub use schema::ServerOptions;
 
 use self::request::Sparse;
 use self::schema::{DENSE, SPARSE};
-use super::dense::{uses_graph, DenseSearch};
+use super::dense::{uses_graph, DenseSearch, IndexLayout};
 use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
 use crate::corpus::{DocumentKind, LineSpan};
 
@@ -74,10 +74,14 @@ pub struct ServerStore {
     collection: String,
     url: String,
     dense_dim: usize,
-    /// `Exact` for a collection holding chunks written before chunks had a scope.
+    /// `Exact` for a collection with graphs holding chunks written before chunks had
+    /// a scope.
     dense_search: DenseSearch,
-    /// Points a scope needs before the server builds it a graph.
-    graph_min_points: usize,
+    /// Every chunk has a scope, so a search of one kind filters on the scope alone.
+    scoped: bool,
+    /// Points a scope needs before the server builds it a graph; `None` for a
+    /// collection without graphs.
+    graph_min_points: Option<usize>,
     /// Deletes that may have broken a graph happened: the next `optimize` vacuums
     /// every segment with deleted points (see `edge.rs`, `mark_graph_rebuild`).
     rebuild_pending: Arc<AtomicBool>,
@@ -193,9 +197,21 @@ impl ServerStore {
         let unscoped = count_points(&client, collection, filter::unscoped())
             .await
             .map_err(|e| connect_error(url, e))?;
-        let dense_search = DenseSearch::allowed(options.graph_search, unscoped, "collection");
+        let layout = schema::layout(&info);
+        if layout != IndexLayout::wanted(options.graph_search) || !schema::has_int8(&info) {
+            tracing::warn!(
+                ?layout,
+                graph_search = options.graph_search,
+                "the collection's dense index was built for another [store] graph_search \
+                 (or without int8 copies): it keeps its layout; ingest into a new \
+                 collection to change it"
+            );
+        }
+        let dense_search =
+            DenseSearch::allowed(layout, options.graph_search, unscoped, "collection");
         tracing::info!(
             created,
+            ?layout,
             ?dense_search,
             server_version = %health.version,
             "connected to Qdrant server"
@@ -206,7 +222,9 @@ impl ServerStore {
             url: url.to_owned(),
             dense_dim,
             dense_search,
-            graph_min_points: schema::graph_min_points(&info, dense_dim),
+            scoped: unscoped == 0,
+            graph_min_points: (layout == IndexLayout::Graphs)
+                .then(|| schema::graph_min_points(&info, dense_dim)),
             rebuild_pending: Arc::new(AtomicBool::new(false)),
             bm25: Arc::new(bm25),
         })
@@ -430,7 +448,7 @@ impl Store for ServerStore {
                 }
             }
         };
-        let filter = filter::search(user, query.kind);
+        let filter = filter::search(user, query.kind, self.scoped);
         let has_terms = !sparse.indices.is_empty();
         let mut hits = self
             .query(query, sparse.clone(), &filter, self.dense_search)
@@ -506,15 +524,18 @@ impl Store for ServerStore {
 impl ServerStore {
     /// See `EdgeStore`'s `mark_graph_rebuild`; here the mark lives in this process.
     async fn mark_graph_rebuild(&self, user: &str) -> Result<(), StoreError> {
+        let Some(graph_min_points) = self.graph_min_points else {
+            return Ok(());
+        };
         if self.rebuild_pending.load(Ordering::SeqCst) {
             return Ok(());
         }
         for kind in [DocumentKind::Story, DocumentKind::Note] {
-            let filter = filter::search(user, Some(kind));
+            let filter = filter::search(user, Some(kind), self.scoped);
             let points = count_points(&self.client, &self.collection, filter)
                 .await
                 .map_err(|e| self.backend("count", e))?;
-            if points > self.graph_min_points {
+            if points > graph_min_points {
                 self.rebuild_pending.store(true, Ordering::SeqCst);
                 return Ok(());
             }

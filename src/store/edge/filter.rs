@@ -1,11 +1,12 @@
 //! Payload filters. Every filter built here but [`unscoped`] (a count at open) starts
-//! with the user condition, so no read or write of [`super::EdgeStore`] can reach
-//! another user's points.
+//! with the user condition or is the user's scope (which names the user), so no read
+//! or write of [`super::EdgeStore`] can reach another user's points.
 
 use qdrant_edge::{Condition, FieldCondition, Filter, IsEmptyCondition, Match};
 
 use super::payload::{key, CHUNK_INDEX, DOC_ID, KIND, SCOPE, USER};
 use crate::corpus::DocumentKind;
+use crate::store::payload::scope;
 
 /// All points of `user`.
 pub fn user(user: &str) -> Filter {
@@ -13,10 +14,17 @@ pub fn user(user: &str) -> Filter {
 }
 
 /// Points of `user`, optionally of one document kind: the filter of a search.
-pub fn search(user: &str, kind: Option<DocumentKind>) -> Filter {
-    let mut conditions = vec![eq(USER, user)];
-    conditions.extend(kind.map(|k| eq(KIND, k.as_str())));
-    all(conditions)
+///
+/// With `scoped` (no chunk of the store predates scopes), one kind is selected by the
+/// user's scope alone: a single condition, which Qdrant answers from the scope index
+/// without checking each point (the user and kind conditions cost a check of every
+/// point a search scans).
+pub fn search(user: &str, kind: Option<DocumentKind>, scoped: bool) -> Filter {
+    match kind {
+        Some(kind) if scoped => all(vec![eq(SCOPE, &scope(user, kind))]),
+        Some(kind) => all(vec![eq(USER, user), eq(KIND, kind.as_str())]),
+        None => all(vec![eq(USER, user)]),
+    }
 }
 
 /// Points of `user` belonging to any of `doc_ids`.

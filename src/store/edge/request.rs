@@ -1,12 +1,12 @@
 //! Turning a [`SearchQuery`] into a Qdrant query request.
 
 use qdrant_edge::{
-    Filter, Fusion, NamedQuery, Prefetch, QueryEnum, QueryRequest, ScoringQuery, SearchParams,
-    SparseVector, VectorInternal, WithPayloadInterface, WithVector,
+    Filter, Fusion, NamedQuery, Prefetch, QuantizationSearchParams, QueryEnum, QueryRequest,
+    ScoringQuery, SearchParams, SparseVector, VectorInternal, WithPayloadInterface, WithVector,
 };
 
 use super::schema::{DENSE, SPARSE};
-use crate::store::dense::{uses_graph, DenseSearch, GRAPH_EF};
+use crate::store::dense::{uses_graph, DenseSearch};
 use crate::store::{SearchMode, SearchQuery};
 
 /// RRF constant: Qdrant's default. Small `k` lets the top ranks of either list dominate.
@@ -35,21 +35,31 @@ pub fn build(
     let ranking = match (query.mode, has_terms) {
         (SearchMode::Bm25, false) => return None,
         (SearchMode::Bm25, true) => bm25(sparse),
-        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query, graph),
+        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query, dense_search, graph),
         (SearchMode::Hybrid, true) => {
             // A fused list cannot be checked for a graph that came back short.
-            let dense = dense(query, false);
+            let dense = dense(query, dense_search, false);
             return Some(hybrid(query.limit, dense, bm25(sparse), filter));
         }
     };
     Some(request(Vec::new(), ranking, query.limit, filter))
 }
 
-/// Nearest by cosine on the dense vector: exact, or through the scope's graph.
-fn dense(query: &SearchQuery, graph: bool) -> Ranking {
+/// Nearest by cosine on the dense vector: a scan (int8 or exact), or through the
+/// scope's graph (see `store::dense`).
+fn dense(query: &SearchQuery, search: DenseSearch, graph: bool) -> Ranking {
+    let dense = search.params(graph);
+    let quantization = dense
+        .rescore_oversampling
+        .map(|oversampling| QuantizationSearchParams {
+            ignore: false,
+            rescore: Some(true),
+            oversampling: Some(oversampling),
+        });
     let params = SearchParams {
-        exact: !graph,
-        hnsw_ef: graph.then_some(GRAPH_EF),
+        exact: dense.exact,
+        hnsw_ef: dense.hnsw_ef,
+        quantization,
         ..SearchParams::default()
     };
     Ranking {

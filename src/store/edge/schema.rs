@@ -3,19 +3,22 @@
 use qdrant_edge::{
     CreateIndex, Distance, EdgeConfig, EdgeOptimizersConfig, EdgeSparseVectorParams,
     EdgeVectorParams, FieldIndexOperations, HnswIndexConfig, KeywordIndexParams, Modifier,
-    PayloadFieldSchema, PayloadSchemaParams, UpdateOperation,
+    PayloadFieldSchema, PayloadSchemaParams, QuantizationConfig, ScalarQuantizationConfig,
+    ScalarType, UpdateOperation,
 };
 
 use super::payload::{key, DOC_ID, KIND, SCOPE, SOURCE, USER};
+use crate::store::dense::IndexLayout;
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";
 /// Name of the BM25 sparse vector.
 pub const SPARSE: &str = "bm25";
 
-/// Index tuning applied when a store directory is created (an existing store keeps
-/// the settings it was created with): when `optimize` builds an HNSW index, and above
-/// which size a search walks the graph rather than scanning (see `store::dense`).
+/// Index tuning. The thresholds apply when a store directory is created (an existing
+/// store keeps its own): when `optimize` indexes a segment, and above which size a
+/// search walks a graph rather than scanning (see `store::dense`). `graph_search`
+/// applies at every open.
 #[derive(Debug, Clone, Default)]
 pub struct EdgeOptions {
     /// Vector data (KB) a segment needs before `optimize` builds an HNSW index for it.
@@ -25,23 +28,26 @@ pub struct EdgeOptions {
     /// A user's vector data (KB) above which the index gets a graph for that user, and
     /// below which a graph search would scan instead. `None`: 10,000 KB.
     pub full_scan_threshold_kb: Option<usize>,
-    /// Applies at every open: let dense searches walk the graphs (see
-    /// `store::dense`). Off: every dense search is an exact scan.
+    /// Applies at every open: build per-scope HNSW graphs and let dense searches walk
+    /// them (see `store::dense`). Off: no graphs; a dense search scans int8 copies.
+    /// Opening a store built the other way rebuilds its dense index first.
     pub graph_search: bool,
 }
 
 /// The configuration of a new shard.
 ///
-/// HNSW is multitenant: no global graph (`m: 0`), one graph per `scope` value (a
-/// user's stories, a user's notes; `payload_m`), so a graph search only ever walks the
-/// points it may return. Qdrant searches the graph only when the filtered points
-/// exceed `full_scan_threshold`, and scans below it. BM25 uses the IDF modifier:
-/// document frequencies come from the whole shard, all users together.
+/// The dense index follows `graph_search` (see `store::dense::IndexLayout`): no graph
+/// at all, or multitenant HNSW, with no global graph (`m: 0`) and one graph per
+/// `scope` value (a user's stories, a user's notes; `payload_m`), so a graph search
+/// only ever walks the points it may return. Either way `optimize` gives indexed
+/// segments int8 copies of the dense vectors. Qdrant searches a graph only when the
+/// filtered points exceed `full_scan_threshold`, and scans below it. BM25 uses the IDF
+/// modifier: document frequencies come from the whole shard, all users together.
 pub fn new_config(dense_dim: usize, options: &EdgeOptions) -> EdgeConfig {
     let defaults = HnswIndexConfig::default();
     let hnsw = HnswIndexConfig {
         m: 0,
-        payload_m: Some(16),
+        payload_m: Some(IndexLayout::wanted(options.graph_search).payload_m() as usize),
         full_scan_threshold: options
             .full_scan_threshold_kb
             .unwrap_or(defaults.full_scan_threshold),
@@ -61,8 +67,44 @@ pub fn new_config(dense_dim: usize, options: &EdgeOptions) -> EdgeConfig {
         )
         .sparse_vector(SPARSE, sparse)
         .hnsw_config(hnsw)
+        .quantization_config(int8())
         .optimizers(optimizers)
         .build()
+}
+
+/// Scalar int8 quantization, kept in RAM: a quarter of the float vectors' bytes to
+/// scan. The 0.99 quantile clips outlying components so the other values keep their
+/// resolution (Qdrant's recommended setting).
+fn int8() -> QuantizationConfig {
+    ScalarQuantizationConfig {
+        r#type: ScalarType::Int8,
+        quantile: Some(0.99),
+        always_ram: Some(true),
+    }
+    .into()
+}
+
+/// The dense index layout of a saved configuration.
+pub fn layout(config: &EdgeConfig) -> IndexLayout {
+    let hnsw = &config.hnsw_config;
+    IndexLayout::of_hnsw(hnsw.m as u64, hnsw.payload_m.map(|m| m as u64))
+}
+
+/// `saved` changed to the layout `graph_search` asks for, with this version's int8
+/// quantization, or `None` when it has both. Everything else keeps its saved value.
+pub fn relayout(saved: &EdgeConfig, graph_search: bool) -> Option<EdgeConfig> {
+    let wanted = IndexLayout::wanted(graph_search);
+    if layout(saved) == wanted && saved.quantization_config == Some(int8()) {
+        return None;
+    }
+    let mut config = saved.clone();
+    config.hnsw_config = HnswIndexConfig {
+        m: 0,
+        payload_m: Some(wanted.payload_m() as usize),
+        ..saved.hnsw_config
+    };
+    config.quantization_config = Some(int8());
+    Some(config)
 }
 
 /// Dimension of the dense vector of a saved configuration, if it has one.

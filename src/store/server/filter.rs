@@ -1,22 +1,26 @@
 //! Payload filters. Every filter built here but [`unscoped`] (a count at connect)
-//! starts with the user condition, so no read or write of [`super::ServerStore`] can
-//! reach another user's points.
+//! starts with the user condition or is the user's scope (which names the user), so
+//! no read or write of [`super::ServerStore`] can reach another user's points.
 
 use qdrant_client::qdrant::{Condition, Filter};
 
 use super::payload::{CHUNK_INDEX, DOC_ID, KIND, SCOPE, USER};
 use crate::corpus::DocumentKind;
+use crate::store::payload::scope;
 
 /// All points of `user`.
 pub fn user(user: &str) -> Filter {
     Filter::must([eq(USER, user)])
 }
 
-/// Points of `user`, optionally of one document kind: the filter of a search.
-pub fn search(user: &str, kind: Option<DocumentKind>) -> Filter {
-    let mut conditions = vec![eq(USER, user)];
-    conditions.extend(kind.map(|k| eq(KIND, k.as_str())));
-    Filter::must(conditions)
+/// Points of `user`, optionally of one document kind: the filter of a search, as in
+/// the embedded store (`edge/filter.rs`): with `scoped`, one kind is the user's scope.
+pub fn search(user: &str, kind: Option<DocumentKind>, scoped: bool) -> Filter {
+    match kind {
+        Some(kind) if scoped => Filter::must([eq(SCOPE, &scope(user, kind))]),
+        Some(kind) => Filter::must([eq(USER, user), eq(KIND, kind.as_str())]),
+        None => Filter::must([eq(USER, user)]),
+    }
 }
 
 /// Points written before chunks carried a scope (by an older starcoach), of any user.
@@ -52,12 +56,15 @@ fn eq(field: &str, value: &str) -> Condition {
 mod tests {
     use super::*;
 
-    /// The first condition of every filter is the user's.
+    /// The first condition of every filter is the user's, or the user's scope alone.
     #[test]
     fn every_filter_starts_with_the_user() {
+        let scoped = search("alice", Some(DocumentKind::Note), true);
+        assert_eq!(scoped.must, [eq(SCOPE, "note:alice")]);
         let filters = [
             user("alice"),
-            search("alice", Some(DocumentKind::Note)),
+            search("alice", Some(DocumentKind::Note), false),
+            search("alice", None, true),
             documents("alice", &["d".into()]),
             document("alice", "d"),
             chunk("alice", "d", 2),

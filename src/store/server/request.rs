@@ -1,16 +1,16 @@
 //! Turning a [`SearchQuery`] into a Qdrant server query request.
 //!
 //! The same requests as the embedded store builds (see `edge/request.rs`): dense
-//! search through the scope's graph or exact (`store::dense`), BM25 on the inverted
+//! search scanning int8 copies, exact, or through the scope's graph (`store::dense`), BM25 on the inverted
 //! index, and hybrid as two prefetches fused with RRF.
 
 use qdrant_client::qdrant::{
-    Filter, PrefetchQuery, PrefetchQueryBuilder, Query, QueryPoints, QueryPointsBuilder, Rrf,
-    SearchParams, SearchParamsBuilder, VectorInput,
+    Filter, PrefetchQuery, PrefetchQueryBuilder, QuantizationSearchParamsBuilder, Query,
+    QueryPoints, QueryPointsBuilder, Rrf, SearchParams, SearchParamsBuilder, VectorInput,
 };
 
 use super::schema::{DENSE, SPARSE};
-use crate::store::dense::{uses_graph, DenseSearch, GRAPH_EF};
+use crate::store::dense::{uses_graph, DenseSearch};
 use crate::store::{SearchMode, SearchQuery};
 
 /// RRF constant: Qdrant's default, and the embedded store's.
@@ -52,10 +52,10 @@ pub fn build(
     let ranking = match (query.mode, has_terms) {
         (SearchMode::Bm25, false) => return None,
         (SearchMode::Bm25, true) => bm25(sparse),
-        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query, graph),
+        (SearchMode::Dense, _) | (SearchMode::Hybrid, false) => dense(query, dense_search, graph),
         (SearchMode::Hybrid, true) => {
             let candidates = query.limit.max(MIN_PREFETCH);
-            let prefetches = [dense(query, false), bm25(sparse)]
+            let prefetches = [dense(query, dense_search, false), bm25(sparse)]
                 .into_iter()
                 .map(|ranking| prefetch(ranking, candidates, &filter))
                 .collect();
@@ -79,13 +79,22 @@ pub fn build(
     ))
 }
 
-/// Nearest by cosine on the dense vector: exact, or through the scope's graph.
-fn dense(query: &SearchQuery, graph: bool) -> Ranking {
-    let params = if graph {
-        SearchParamsBuilder::default().hnsw_ef(GRAPH_EF as u64)
-    } else {
-        SearchParamsBuilder::default().exact(true)
-    };
+/// Nearest by cosine on the dense vector: a scan (int8 or exact), or through the
+/// scope's graph (see `store::dense`).
+fn dense(query: &SearchQuery, search: DenseSearch, graph: bool) -> Ranking {
+    let dense = search.params(graph);
+    let mut params = SearchParamsBuilder::default().exact(dense.exact);
+    if let Some(ef) = dense.hnsw_ef {
+        params = params.hnsw_ef(ef as u64);
+    }
+    if let Some(oversampling) = dense.rescore_oversampling {
+        params = params.quantization(
+            QuantizationSearchParamsBuilder::default()
+                .ignore(false)
+                .rescore(true)
+                .oversampling(oversampling),
+        );
+    }
     Ranking {
         query: Query::new_nearest(VectorInput::new_dense(query.dense.clone())),
         using: Some(DENSE),
@@ -146,6 +155,7 @@ fn request(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::store::dense::{GRAPH_EF, RESCORE_OVERSAMPLING};
     use crate::store::server::filter;
 
     fn query(mode: SearchMode, limit: usize) -> SearchQuery {
@@ -228,14 +238,31 @@ mod tests {
         let params = |request: QueryPoints| request.params.unwrap();
         let graph = build("c", &stories, terms(), user.clone(), DenseSearch::Graph);
         let graph = params(graph.unwrap());
-        assert_eq!((graph.exact, graph.hnsw_ef), (None, Some(GRAPH_EF as u64)));
+        assert_eq!(
+            (graph.exact, graph.hnsw_ef),
+            (Some(false), Some(GRAPH_EF as u64))
+        );
         let exact = build("c", &stories, terms(), user.clone(), DenseSearch::Exact);
-        assert_eq!(params(exact.unwrap()).exact, Some(true));
+        let exact = params(exact.unwrap());
+        assert_eq!((exact.exact, exact.quantization), (Some(true), None));
         let hybrid = SearchQuery {
             mode: SearchMode::Hybrid,
-            ..stories
+            ..stories.clone()
         };
-        let fused = build("c", &hybrid, terms(), user, DenseSearch::Graph).unwrap();
+        let fused = build("c", &hybrid, terms(), user.clone(), DenseSearch::Graph).unwrap();
         assert_eq!(fused.prefetch[0].params.as_ref().unwrap().exact, Some(true));
+
+        // Without graphs: every dense ranking scans the int8 copies and rescores.
+        let scan = build("c", &stories, terms(), user.clone(), DenseSearch::Quantized);
+        let scan = params(scan.unwrap());
+        assert_eq!((scan.exact, scan.hnsw_ef), (Some(false), None));
+        let quantization = scan.quantization.unwrap();
+        assert_eq!(quantization.rescore, Some(true));
+        assert_eq!(quantization.oversampling, Some(RESCORE_OVERSAMPLING));
+        let fused = build("c", &hybrid, terms(), user, DenseSearch::Quantized).unwrap();
+        assert_eq!(
+            fused.prefetch[0].params.as_ref().unwrap().exact,
+            Some(false)
+        );
     }
 }

@@ -5,11 +5,12 @@ use qdrant_client::qdrant::{
     vectors_config, CollectionInfo, CreateCollection, CreateCollectionBuilder,
     CreateFieldIndexCollection, CreateFieldIndexCollectionBuilder, Distance, FieldType,
     HnswConfigDiffBuilder, KeywordIndexParamsBuilder, Modifier, OptimizersConfigDiffBuilder,
-    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, VectorParamsBuilder,
-    VectorsConfigBuilder,
+    QuantizationType, ScalarQuantizationBuilder, SparseVectorParamsBuilder,
+    SparseVectorsConfigBuilder, VectorParamsBuilder, VectorsConfigBuilder,
 };
 
 use super::payload::{DOC_ID, KIND, SCOPE, SOURCE, USER};
+use crate::store::dense::IndexLayout;
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";
@@ -27,15 +28,17 @@ pub struct ServerOptions {
     /// A user's vector data (KB) above which the index gets a graph for that user.
     /// `None`: the server's default (10,000 KB).
     pub full_scan_threshold_kb: Option<usize>,
-    /// Applies at every connect: let dense searches walk the graphs (see
-    /// `store::dense`). Off: every dense search is an exact scan.
+    /// Builds per-scope graphs when the collection is created, and at every connect
+    /// lets dense searches walk them (see `store::dense`). Off: no graphs; a dense
+    /// search scans int8 copies. An existing collection keeps its layout.
     pub graph_search: bool,
 }
 
 /// The request creating a new collection.
 ///
-/// HNSW is multitenant: no global graph (`m: 0`), one graph per `scope` value (a
-/// user's stories, a user's notes; `payload_m`). BM25 uses the IDF modifier: document frequencies come from the
+/// The dense index follows `graph_search` as in the embedded store (see
+/// `edge/schema.rs`): no graph, or one graph per `scope` value and none global; int8
+/// copies either way. BM25 uses the IDF modifier: document frequencies come from the
 /// whole collection, all users together (as in the embedded store).
 pub fn create_collection(
     name: &str,
@@ -52,20 +55,48 @@ pub fn create_collection(
         SPARSE,
         SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
     );
-    let mut hnsw = HnswConfigDiffBuilder::default().m(0).payload_m(16);
+    let layout = IndexLayout::wanted(options.graph_search);
+    let mut hnsw = HnswConfigDiffBuilder::default()
+        .m(0)
+        .payload_m(layout.payload_m());
     if let Some(kb) = options.full_scan_threshold_kb {
         hnsw = hnsw.full_scan_threshold(kb as u64);
     }
     let mut builder = CreateCollectionBuilder::new(name)
         .vectors_config(vectors)
         .sparse_vectors_config(sparse)
-        .hnsw_config(hnsw);
+        .hnsw_config(hnsw)
+        .quantization_config(int8());
     if let Some(kb) = options.indexing_threshold_kb {
         builder = builder.optimizers_config(
             OptimizersConfigDiffBuilder::default().indexing_threshold(kb as u64),
         );
     }
     builder.build()
+}
+
+/// Scalar int8 quantization kept in RAM, as in the embedded store (`edge/schema.rs`).
+fn int8() -> ScalarQuantizationBuilder {
+    ScalarQuantizationBuilder::default()
+        .r#type(QuantizationType::Int8.into())
+        .quantile(0.99)
+        .always_ram(true)
+}
+
+/// The collection's dense index layout (see `store::dense::IndexLayout`).
+pub fn layout(info: &CollectionInfo) -> IndexLayout {
+    let hnsw = info.config.as_ref().and_then(|c| c.hnsw_config.as_ref());
+    let m = hnsw.and_then(|h| h.m).unwrap_or(0);
+    let payload_m = hnsw.and_then(|h| h.payload_m);
+    IndexLayout::of_hnsw(m, payload_m)
+}
+
+/// Whether the collection gives its segments int8 copies of the vectors.
+pub fn has_int8(info: &CollectionInfo) -> bool {
+    info.config
+        .as_ref()
+        .and_then(|c| c.quantization_config.as_ref())
+        .is_some()
 }
 
 /// Dimension of the collection's dense vector, if it has one.
@@ -140,6 +171,7 @@ mod tests {
                     ..Default::default()
                 }),
                 hnsw_config: create.hnsw_config,
+                quantization_config: create.quantization_config,
                 ..Default::default()
             }),
             ..Default::default()
@@ -147,15 +179,26 @@ mod tests {
     }
 
     #[test]
-    fn a_new_collection_has_both_vectors_and_multitenant_hnsw() {
+    fn a_new_collection_has_both_vectors_int8_copies_and_the_wanted_layout() {
         let create = create_collection("c", 384, &ServerOptions::default());
         let hnsw = create.hnsw_config.unwrap();
-        assert_eq!((hnsw.m, hnsw.payload_m), (Some(0), Some(16)));
+        assert_eq!((hnsw.m, hnsw.payload_m), (Some(0), Some(0)));
         let sparse = &create.sparse_vectors_config.as_ref().unwrap().map[SPARSE];
         assert_eq!(sparse.modifier, Some(Modifier::Idf as i32));
         let info = info_of(create);
         assert_eq!(dense_dim(&info), Some(384));
         assert!(has_sparse(&info));
+        assert!(has_int8(&info));
+        assert_eq!(layout(&info), IndexLayout::Scan);
+
+        let graphs = ServerOptions {
+            graph_search: true,
+            ..ServerOptions::default()
+        };
+        let info = info_of(create_collection("c", 384, &graphs));
+        let hnsw = info.config.as_ref().unwrap().hnsw_config.unwrap();
+        assert_eq!((hnsw.m, hnsw.payload_m), (Some(0), Some(16)));
+        assert_eq!(layout(&info), IndexLayout::Graphs);
     }
 
     #[test]

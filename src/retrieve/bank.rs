@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 use crate::corpus::{word_count, LineSpan, SectionKind};
-use crate::store::{ChunkHit, ChunkPayload};
+use crate::store::ChunkPayload;
 
 /// One chunk of a stored story.
 #[derive(Debug, Clone)]
@@ -67,10 +67,9 @@ pub struct Bank {
 
 impl Bank {
     /// Build from every story chunk of the user (any order).
-    pub fn from_chunks(chunks: Vec<ChunkHit>) -> Self {
+    pub fn from_chunks(chunks: Vec<ChunkPayload>) -> Self {
         let mut stories: BTreeMap<String, BankStory> = BTreeMap::new();
-        for hit in chunks {
-            let p: ChunkPayload = hit.payload;
+        for p in chunks {
             let story = stories
                 .entry(p.doc_id.clone())
                 .or_insert_with(|| BankStory {

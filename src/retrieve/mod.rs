@@ -734,26 +734,12 @@ impl Retriever {
 
     /// Every story of `user`, freshly read from the store.
     pub async fn load_bank(&self, user: &str) -> Result<Arc<Bank>, MatchError> {
-        let count = self.store.count(user).await?;
-        let bank = if count == 0 {
-            Bank::default()
-        } else {
-            let mut probe = vec![0.0f32; self.embedder.dimension()];
-            probe[0] = 1.0;
-            let query = SearchQuery {
-                dense: probe,
-                text: String::new(),
-                mode: SearchMode::Dense,
-                kind: Some(DocumentKind::Story),
-                limit: count,
-            };
-            let hits = self
-                .store
-                .search(user, &query)
-                .instrument(info_span!("match.load_bank", user))
-                .await?;
-            Bank::from_chunks(hits)
-        };
+        let chunks = self
+            .store
+            .chunks(user, DocumentKind::Story)
+            .instrument(info_span!("match.load_bank", user))
+            .await?;
+        let bank = Bank::from_chunks(chunks);
         let bank = Arc::new(bank);
         lock(&self.banks).insert(user.to_string(), bank.clone());
         Ok(bank)

@@ -29,22 +29,24 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use async_trait::async_trait;
 use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
 use qdrant_edge::{
-    CountRequest, EdgeConfig, EdgeOptimizersConfig, EdgeShard, Filter, OperationError, PayloadOps,
-    PointId, PointInsertOperations, PointOperations, PointStructPersisted, ScrollRequest,
-    SetPayloadOp, UpdateOperation, VectorPersisted, VectorStructPersisted, WithPayloadInterface,
-    WithVector,
+    CountRequest, EdgeConfig, EdgeOptimizersConfig, EdgeShard, Filter, OperationError, Payload,
+    PayloadOps, PointId, PointInsertOperations, PointOperations, PointStructPersisted,
+    ScrollRequest, SetPayloadOp, UpdateOperation, VectorPersisted, VectorStructPersisted,
+    WithPayloadInterface, WithVector,
 };
 
 pub use schema::EdgeOptions;
 
 use self::schema::{DENSE, SPARSE};
 use super::dense::{uses_graph, DenseSearch, IndexLayout};
-use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
+use super::{
+    ChunkHit, ChunkPayload, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument,
+};
 use crate::corpus::{DocumentKind, LineSpan};
 
 /// Points written per shard update: bounds the time one update holds segment locks.
 const UPSERT_BATCH: usize = 256;
-/// Points read per scroll page when listing documents.
+/// Points read per scroll page when listing documents or chunks.
 const SCROLL_PAGE: usize = 1_000;
 /// File in the store directory saying the next `optimize` must rebuild segments with
 /// deleted points (see `Inner::mark_graph_rebuild`).
@@ -238,6 +240,30 @@ impl Store for EdgeStore {
         self.run(move |inner| inner.documents(filter)).await
     }
 
+    #[tracing::instrument(skip_all, fields(user = %user, ?kind))]
+    async fn chunks(
+        &self,
+        user: &str,
+        kind: DocumentKind,
+    ) -> Result<Vec<ChunkPayload>, StoreError> {
+        let user = user.to_owned();
+        self.run(move |inner| {
+            let filter = filter::search(&user, Some(kind), inner.scoped);
+            let mut chunks = Vec::new();
+            inner.scroll(
+                filter,
+                WithPayloadInterface::Bool(true),
+                "list chunks",
+                |p| {
+                    chunks.push(payload::from_payload(p)?);
+                    Ok(())
+                },
+            )?;
+            Ok(chunks)
+        })
+        .await
+    }
+
     #[tracing::instrument(skip_all, fields(user = %user, mode = ?query.mode, limit = query.limit))]
     async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {
         let (user, query) = (user.to_owned(), query.clone());
@@ -326,29 +352,42 @@ impl Inner {
 
     fn documents(&self, filter: Filter) -> Result<Vec<StoredDocument>, StoreError> {
         let mut docs = BTreeMap::new();
+        let fields = WithPayloadInterface::Fields(payload::doc_fields_keys());
+        self.scroll(filter, fields, "list documents", |p| {
+            payload::doc_fields(p)?.add_to(&mut docs);
+            Ok(())
+        })?;
+        Ok(docs.into_values().collect())
+    }
+
+    /// Every point passing `filter`, [`SCROLL_PAGE`] at a time: `each` gets the
+    /// payload of each (the `with_payload` part of it).
+    fn scroll(
+        &self,
+        filter: Filter,
+        with_payload: WithPayloadInterface,
+        what: &str,
+        mut each: impl FnMut(Option<Payload>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
         let mut offset = None;
         loop {
             let request = ScrollRequest {
                 offset,
                 limit: Some(SCROLL_PAGE),
                 filter: Some(filter.clone()),
-                with_payload: Some(WithPayloadInterface::Fields(payload::doc_fields_keys())),
+                with_payload: Some(with_payload.clone()),
                 with_vector: WithVector::Bool(false),
                 order_by: None,
             };
-            let (records, next) = self
-                .shard
-                .scroll(request)
-                .map_err(|e| backend("list documents", e))?;
+            let (records, next) = self.shard.scroll(request).map_err(|e| backend(what, e))?;
             for record in records {
-                payload::doc_fields(record.payload)?.add_to(&mut docs);
+                each(record.payload)?;
             }
             match next {
                 Some(next) => offset = Some(next),
-                None => break,
+                None => return Ok(()),
             }
         }
-        Ok(docs.into_values().collect())
     }
 
     fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {

@@ -124,6 +124,11 @@ pub trait Store: Send + Sync {
     ) -> Result<(), StoreError>;
     /// Every document `user` has stored, with its hashes and chunk counts.
     async fn documents(&self, user: &str) -> Result<Vec<StoredDocument>, StoreError>;
+    /// Every chunk of `user` of one `kind`, in no particular order. Read page by
+    /// page, so listing a large bank never holds more than one page of the backend's
+    /// records beside the result.
+    async fn chunks(&self, user: &str, kind: DocumentKind)
+        -> Result<Vec<ChunkPayload>, StoreError>;
     /// Ranked chunks of `user` for a query.
     async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError>;
     /// Number of chunks stored for `user`.

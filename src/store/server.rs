@@ -32,7 +32,7 @@ use qdrant_client::qdrant::{
     CollectionStatus, CountPointsBuilder, DeletePointsBuilder, Filter, NamedVectors,
     OptimizersConfigDiff, PayloadIncludeSelector, PointStruct, PointsUpdateOperation,
     ScrollPointsBuilder, UpdateBatchPointsBuilder, UpdateCollectionBuilder, UpsertPointsBuilder,
-    Vector,
+    Value, Vector,
 };
 use qdrant_client::{Qdrant, QdrantError};
 use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
@@ -42,7 +42,9 @@ pub use schema::ServerOptions;
 use self::request::Sparse;
 use self::schema::{DENSE, SPARSE};
 use super::dense::{uses_graph, DenseSearch, IndexLayout};
-use super::{ChunkHit, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument};
+use super::{
+    ChunkHit, ChunkPayload, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument,
+};
 use crate::corpus::{DocumentKind, LineSpan};
 
 /// Points written per request: keeps each gRPC message well under the size limits.
@@ -403,34 +405,32 @@ impl Store for ServerStore {
 
     #[tracing::instrument(skip_all, fields(user = %user))]
     async fn documents(&self, user: &str) -> Result<Vec<StoredDocument>, StoreError> {
-        let filter = filter::user(user);
         let mut docs = BTreeMap::new();
-        let mut offset = None;
-        loop {
-            let mut request = ScrollPointsBuilder::new(&self.collection)
-                .filter(filter.clone())
-                .limit(SCROLL_PAGE)
-                .with_payload(SelectorOptions::Include(PayloadIncludeSelector {
-                    fields: payload::doc_fields_keys(),
-                }))
-                .with_vectors(false);
-            if let Some(offset) = offset.take() {
-                request = request.offset(offset);
-            }
-            let page = self
-                .client
-                .scroll(request)
-                .await
-                .map_err(|e| self.backend("list documents", e))?;
-            for point in page.result {
-                payload::doc_fields(point.payload)?.add_to(&mut docs);
-            }
-            match page.next_page_offset {
-                Some(next) => offset = Some(next),
-                None => break,
-            }
-        }
+        let fields = SelectorOptions::Include(PayloadIncludeSelector {
+            fields: payload::doc_fields_keys(),
+        });
+        self.scroll(filter::user(user), fields, "list documents", |p| {
+            payload::doc_fields(p)?.add_to(&mut docs);
+            Ok(())
+        })
+        .await?;
         Ok(docs.into_values().collect())
+    }
+
+    #[tracing::instrument(skip_all, fields(user = %user, ?kind))]
+    async fn chunks(
+        &self,
+        user: &str,
+        kind: DocumentKind,
+    ) -> Result<Vec<ChunkPayload>, StoreError> {
+        let mut chunks = Vec::new();
+        let filter = filter::search(user, Some(kind), self.scoped);
+        self.scroll(filter, SelectorOptions::Enable(true), "list chunks", |p| {
+            chunks.push(payload::from_payload(p)?);
+            Ok(())
+        })
+        .await?;
+        Ok(chunks)
     }
 
     #[tracing::instrument(skip_all, fields(user = %user, mode = ?query.mode, limit = query.limit))]
@@ -522,6 +522,40 @@ impl Store for ServerStore {
 }
 
 impl ServerStore {
+    /// Every point passing `filter`, [`SCROLL_PAGE`] at a time: `each` gets the
+    /// payload of each (the `with_payload` part of it).
+    async fn scroll(
+        &self,
+        filter: Filter,
+        with_payload: SelectorOptions,
+        what: &str,
+        mut each: impl FnMut(HashMap<String, Value>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut offset = None;
+        loop {
+            let mut request = ScrollPointsBuilder::new(&self.collection)
+                .filter(filter.clone())
+                .limit(SCROLL_PAGE)
+                .with_payload(with_payload.clone())
+                .with_vectors(false);
+            if let Some(offset) = offset.take() {
+                request = request.offset(offset);
+            }
+            let page = self
+                .client
+                .scroll(request)
+                .await
+                .map_err(|e| self.backend(what, e))?;
+            for point in page.result {
+                each(point.payload)?;
+            }
+            match page.next_page_offset {
+                Some(next) => offset = Some(next),
+                None => return Ok(()),
+            }
+        }
+    }
+
     /// See `EdgeStore`'s `mark_graph_rebuild`; here the mark lives in this process.
     async fn mark_graph_rebuild(&self, user: &str) -> Result<(), StoreError> {
         let Some(graph_min_points) = self.graph_min_points else {

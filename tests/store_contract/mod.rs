@@ -57,6 +57,7 @@ macro_rules! store_contract_tests {
         store_contract_tests!(@case $backend, upsert_then_search_returns_the_nearest_point);
         store_contract_tests!(@case $backend, one_user_never_sees_or_changes_another_users_points);
         store_contract_tests!(@case $backend, delete_documents_removes_exactly_those_documents);
+        store_contract_tests!(@case $backend, chunks_lists_every_chunk_of_one_kind_of_one_user);
         store_contract_tests!(@case $backend, set_document_lines_moves_the_document_and_each_chunk);
         store_contract_tests!(@case $backend, documents_reports_missing_chunks_and_mixed_versions_as_incomplete);
         store_contract_tests!(@case $backend, flushed_writes_survive_a_restart);
@@ -298,6 +299,45 @@ pub async fn one_user_never_sees_or_changes_another_users_points(backend: &impl 
         hits[0].payload, secret.payload,
         "bob's writes did not touch alice"
     );
+}
+
+/// More chunks than one scroll page, both kinds, two users: the listing of one kind
+/// of one user is exactly those chunks, each once.
+pub async fn chunks_lists_every_chunk_of_one_kind_of_one_user(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut rng = Rng(31);
+    let mut alice = documents(&mut rng, "alice", 400, 3);
+    for point in alice.iter_mut().step_by(4) {
+        point.payload.kind = DocumentKind::Note;
+    }
+    store.upsert(alice.clone()).await.unwrap();
+    store
+        .upsert(documents(&mut rng, "bob", 5, 3))
+        .await
+        .unwrap();
+
+    for kind in [DocumentKind::Story, DocumentKind::Note] {
+        let mut expected: Vec<String> = alice
+            .iter()
+            .filter(|p| p.payload.kind == kind)
+            .map(|p| chunk_key(&p.payload))
+            .collect();
+        let listed = store.chunks("alice", kind).await.unwrap();
+        assert!(listed.iter().all(|p| p.user == "alice" && p.kind == kind));
+        let mut got: Vec<String> = listed.iter().map(chunk_key).collect();
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "{kind:?}");
+    }
+    let original = &alice[1].payload;
+    let listed = store.chunks("alice", DocumentKind::Story).await.unwrap();
+    let found = listed.iter().find(|p| chunk_key(p) == chunk_key(original));
+    assert_eq!(found, Some(original), "every field comes back");
+    assert!(store
+        .chunks("carol", DocumentKind::Story)
+        .await
+        .unwrap()
+        .is_empty());
 }
 
 pub async fn delete_documents_removes_exactly_those_documents(backend: &impl Backend) {

@@ -90,10 +90,11 @@ pub struct StoreSettings {
     /// Collection on the Qdrant server (created on first use).
     #[serde(default = "default_collection")]
     pub collection: String,
-    /// Let a story or note search walk the per-user HNSW graph that `optimize`
-    /// builds for large banks, instead of scanning exactly. Off by default: on the
-    /// benchmark's 100,000-story bank the graph is about 40x faster, but its
-    /// recall@10 is 0.46 (BENCHMARKS.md).
+    /// Build per-user HNSW graphs for large banks and let a story or note search
+    /// walk them, instead of scanning int8 copies of the vectors (see
+    /// `store::dense`). Off by default: on the benchmark's 100,000-story bank the
+    /// graph's recall@10 is 0.46 (BENCHMARKS.md). The embedded store rebuilds its
+    /// dense index when opened with the other setting.
     #[serde(default)]
     pub graph_search: bool,
 }

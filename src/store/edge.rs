@@ -4,7 +4,8 @@
 //! `dense` (cosine), a named sparse vector `bm25` (Qdrant's built-in BM25 over
 //! [`ChunkPoint::sparse_text`], IDF applied at query time) and its
 //! [`super::ChunkPayload`] (plus its `scope`) as a JSON object. `user` is a tenant
-//! index and every filter starts with it. By default dense search scans the int8
+//! index, and every filter names the user: it starts with the user condition, or is
+//! the user's scope alone (a search of one kind). By default dense search scans the int8
 //! copies `optimize` builds for large segments; with graph search on, a search of one
 //! kind walks that user's graph for that kind once `optimize` has built one, and a
 //! short graph result is searched again exactly (see `store::dense`).
@@ -51,6 +52,9 @@ const SCROLL_PAGE: usize = 1_000;
 /// File in the store directory saying the next `optimize` must rebuild segments with
 /// deleted points (see `Inner::mark_graph_rebuild`).
 const REBUILD_MARKER: &str = "starcoach-rebuild-graphs";
+/// File in the store directory saying its dense index is being rebuilt for a new
+/// layout: present at open, the rebuild was interrupted and runs again.
+const RELAYOUT_MARKER: &str = "starcoach-relayout";
 
 /// A [`Store`] in a local directory, embedded in this process.
 ///
@@ -124,13 +128,20 @@ impl EdgeStore {
             None => (Some(schema::new_config(dense_dim, options)), false),
         };
         let created = new_config.is_some() && !relayout;
+        let marker = dir.join(RELAYOUT_MARKER);
+        if relayout {
+            // Before the new layout is saved: a crash during the rebuild leaves it.
+            std::fs::write(&marker, "the dense index is being rebuilt\n")
+                .map_err(|e| open_error(dir, e))?;
+        }
         let shard = EdgeShard::load(dir, new_config).map_err(|e| load_error(dir, e))?;
         check_dim(dir, &shard.config(), dense_dim)?;
         for operation in schema::index_operations() {
             shard.update(operation).map_err(|e| open_error(dir, e))?;
         }
-        if relayout {
+        if marker.exists() {
             rebuild_dense_index(dir, &shard)?;
+            std::fs::remove_file(&marker).map_err(|e| open_error(dir, e))?;
         }
         let layout = schema::layout(&shard.config());
         let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(dir, e))?;
@@ -170,7 +181,7 @@ impl EdgeStore {
     /// [`Store::search`] with every dense ranking an exact scan of float vectors,
     /// whatever the store's layout: the reference its usual search is measured
     /// against (recall of the int8 scan or the graph).
-    #[tracing::instrument(skip_all, fields(user))]
+    #[tracing::instrument(skip_all, fields(user = %user))]
     pub async fn search_exact(
         &self,
         user: &str,
@@ -494,6 +505,7 @@ impl Inner {
             };
             self.set_optimizers(vacuum_any_deletion)?;
         }
+        let started = std::time::Instant::now();
         let optimized = self.shard.optimize();
         if rebuild {
             self.set_optimizers(saved)?;
@@ -502,7 +514,7 @@ impl Inner {
         if rebuild {
             std::fs::remove_file(&marker).map_err(|e| backend("optimize", e))?;
         }
-        tracing::info!(changed, rebuild, "optimized");
+        tracing::info!(changed, rebuild, elapsed = ?started.elapsed(), "optimized");
         Ok(())
     }
 
@@ -720,6 +732,13 @@ mod tests {
             // Saved: the next open with the same setting changes nothing.
             let config = saved_config(dir.path()).unwrap().unwrap();
             assert!(schema::relayout(&config, options.graph_search).is_none());
+            assert!(!dir.path().join(RELAYOUT_MARKER).exists());
         }
+        // A rebuild interrupted after the new layout was saved runs at the next open.
+        let marker = dir.path().join(RELAYOUT_MARKER);
+        std::fs::write(&marker, "").unwrap();
+        let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
+        assert!(!marker.exists());
+        assert_eq!(store.inner.stats().points, 2);
     }
 }

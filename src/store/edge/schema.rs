@@ -21,9 +21,10 @@ pub const SPARSE: &str = "bm25";
 /// applies at every open.
 #[derive(Debug, Clone, Default)]
 pub struct EdgeOptions {
-    /// Vector data (KB) a segment needs before `optimize` builds an HNSW index for it.
-    /// `None`: Qdrant's default, 10,000 KB (about 6,500 384-d vectors); below it
-    /// `optimize` only merges and vacuums segments. `Some(0)` never builds one.
+    /// Vector data (KB) a segment needs before `optimize` indexes it (int8 copies, and
+    /// graphs with graph search on). `None`: Qdrant's default, 10,000 KB (about 6,500
+    /// 384-d vectors); below it `optimize` only merges and vacuums segments. `Some(0)`
+    /// never indexes one.
     pub indexing_threshold_kb: Option<usize>,
     /// A user's vector data (KB) above which the index gets a graph for that user, and
     /// below which a graph search would scan instead. `None`: 10,000 KB.
@@ -45,14 +46,13 @@ pub struct EdgeOptions {
 /// modifier: document frequencies come from the whole shard, all users together.
 pub fn new_config(dense_dim: usize, options: &EdgeOptions) -> EdgeConfig {
     let defaults = HnswIndexConfig::default();
-    let hnsw = HnswIndexConfig {
-        m: 0,
-        payload_m: Some(IndexLayout::wanted(options.graph_search).payload_m() as usize),
+    let thresholds = HnswIndexConfig {
         full_scan_threshold: options
             .full_scan_threshold_kb
             .unwrap_or(defaults.full_scan_threshold),
         ..defaults
     };
+    let hnsw = hnsw_for(IndexLayout::wanted(options.graph_search), thresholds);
     let optimizers = EdgeOptimizersConfig {
         indexing_threshold: options.indexing_threshold_kb,
         ..EdgeOptimizersConfig::default()
@@ -98,13 +98,19 @@ pub fn relayout(saved: &EdgeConfig, graph_search: bool) -> Option<EdgeConfig> {
         return None;
     }
     let mut config = saved.clone();
-    config.hnsw_config = HnswIndexConfig {
-        m: 0,
-        payload_m: Some(wanted.payload_m() as usize),
-        ..saved.hnsw_config
-    };
+    config.hnsw_config = hnsw_for(wanted, saved.hnsw_config);
     config.quantization_config = Some(int8());
     Some(config)
+}
+
+/// `base` with the links of `layout`: never a global graph (`m: 0`); per-scope graphs
+/// (`payload_m`) or none.
+fn hnsw_for(layout: IndexLayout, base: HnswIndexConfig) -> HnswIndexConfig {
+    HnswIndexConfig {
+        m: 0,
+        payload_m: Some(layout.payload_m() as usize),
+        ..base
+    }
 }
 
 /// Dimension of the dense vector of a saved configuration, if it has one.

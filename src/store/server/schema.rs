@@ -22,7 +22,8 @@ pub const SPARSE: &str = "bm25";
 /// index, and above which size a search walks the graph rather than scanning.
 #[derive(Debug, Clone, Default)]
 pub struct ServerOptions {
-    /// Vector data (KB) a segment needs before the server builds an HNSW index for it.
+    /// Vector data (KB) a segment needs before the server indexes it (int8 copies, and
+    /// graphs with graph search on).
     /// `None`: the server's default (10,000 KB, about 6,500 384-d vectors).
     pub indexing_threshold_kb: Option<usize>,
     /// A user's vector data (KB) above which the index gets a graph for that user.

@@ -65,7 +65,7 @@ pub async fn measure(
             limit: TOP,
         };
         let started = Instant::now();
-        let graph_hits = store.search(user, &query).await?;
+        let search_hits = store.search(user, &query).await?;
         search_ms.push(started.elapsed().as_secs_f64() * 1e3);
         let started = Instant::now();
         let exact_hits = store.search_exact(user, &query).await?;
@@ -74,15 +74,15 @@ pub async fn measure(
         let key = |h: &crate::store::ChunkHit| (h.payload.doc_id.clone(), h.payload.chunk_index);
         let exact_top = &exact_hits[..exact_hits.len().min(TOP)];
         let truth: HashSet<_> = exact_top.iter().map(key).collect();
-        let got: HashSet<_> = graph_hits.iter().map(key).collect();
+        let got: HashSet<_> = search_hits.iter().map(key).collect();
         found += truth.intersection(&got).count();
         expected += truth.len();
-        if let (Some(exact_last), Some(graph_last)) = (exact_top.last(), graph_hits.last()) {
-            tied += graph_hits
+        if let (Some(exact_last), Some(search_last)) = (exact_top.last(), search_hits.last()) {
+            tied += search_hits
                 .iter()
                 .filter(|h| h.score >= exact_last.score - TIE)
                 .count();
-            shortfall += f64::from(exact_last.score - graph_last.score);
+            shortfall += f64::from(exact_last.score - search_last.score);
         }
     }
     Ok(AgainstExact {

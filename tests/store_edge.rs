@@ -42,6 +42,8 @@ impl Backend for EdgeBackend {
             indexing_threshold_kb: Some(1_000),
             full_scan_threshold_kb: Some(100),
             graph_search,
+            // Every dense scan of one kind splits over threads, as at 100,000 stories.
+            parallel_scan_min_points: Some(1),
         };
         Arc::new(EdgeStore::open_with(self.dir.path(), DIM, &options).unwrap())
     }

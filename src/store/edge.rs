@@ -6,7 +6,8 @@
 //! [`super::ChunkPayload`] (plus its `scope`) as a JSON object. `user` is a tenant
 //! index, and every filter names the user: it starts with the user condition, or is
 //! the user's scope alone (a search of one kind). By default dense search scans the int8
-//! copies `optimize` builds for large segments; with graph search on, a search of one
+//! copies `optimize` builds for large segments, split over threads by the parts of the
+//! scope for a large one (see `edge::partition`); with graph search on, a search of one
 //! kind walks that user's graph for that kind once `optimize` has built one, and a
 //! short graph result is searched again exactly (see `store::dense`).
 //!
@@ -18,6 +19,7 @@
 //! qdrant-edge does not replay its WAL on load, so unflushed writes are lost in a crash.
 
 mod filter;
+mod partition;
 mod payload;
 mod request;
 mod schema;
@@ -88,6 +90,10 @@ struct Inner {
     dense_search: DenseSearch,
     /// Every chunk has a scope, so a search of one kind filters on the scope alone.
     scoped: bool,
+    /// Every chunk has a part of its scope, so a large scan may split by parts.
+    partitioned: bool,
+    /// A user's chunks of one kind from which a dense scan of them runs in parallel.
+    parallel_scan_min: usize,
     path: PathBuf,
 }
 
@@ -145,12 +151,23 @@ impl EdgeStore {
         }
         let layout = schema::layout(&shard.config());
         let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(dir, e))?;
-        let unscoped = shard
-            .count(CountRequest {
-                filter: Some(filter::unscoped()),
-                exact: true,
-            })
-            .map_err(|e| open_error(dir, e))?;
+        let count = |filter| {
+            shard
+                .count(CountRequest {
+                    filter: Some(filter),
+                    exact: true,
+                })
+                .map_err(|e| open_error(dir, e))
+        };
+        let unscoped = count(filter::unscoped())?;
+        let unpartitioned = count(filter::unpartitioned())?;
+        if unpartitioned > 0 {
+            tracing::info!(
+                unpartitioned,
+                "the store holds chunks written by an older starcoach: a dense scan runs \
+                 on one thread; ingest into a new store to scan large banks in parallel"
+            );
+        }
         let dense_search = DenseSearch::allowed(layout, options.graph_search, unscoped, "store");
         tracing::info!(created, ?layout, ?dense_search, "opened embedded store");
         let inner = Inner {
@@ -160,6 +177,10 @@ impl EdgeStore {
             dense_dim,
             dense_search,
             scoped: unscoped == 0,
+            partitioned: unpartitioned == 0,
+            parallel_scan_min: options
+                .parallel_scan_min_points
+                .unwrap_or(partition::PARALLEL_SCAN_MIN_POINTS),
             path: dir.to_owned(),
         };
         Ok(Self {
@@ -421,6 +442,9 @@ impl Inner {
             SearchMode::Dense => Default::default(),
             SearchMode::Bm25 | SearchMode::Hybrid => self.bm25.embed_query(&query.text),
         };
+        if let Some(groups) = self.scan_groups(user, query, dense_search)? {
+            return self.scan_in_parallel(user, query, &groups, dense_search);
+        }
         let filter = filter::search(user, query.kind, self.scoped);
         let has_terms = !sparse.indices.is_empty();
         let mut hits = self.query(query, sparse.clone(), &filter, dense_search)?;
@@ -647,7 +671,7 @@ fn backend(what: &str, error: impl fmt::Display) -> StoreError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::payload::{sample_payload, SCOPE};
+    use crate::store::payload::{sample_payload, PARTITION, SCOPE};
 
     fn point(id: u128, payload: qdrant_edge::Payload) -> PointStructPersisted {
         let vectors = HashMap::from([(DENSE.to_owned(), VectorPersisted::Dense(vec![1.0, 0.0]))]);
@@ -693,6 +717,111 @@ mod tests {
         // Without graphs the scan covers every chunk, scoped or not.
         let default = EdgeStore::open(dir.path(), 2).unwrap();
         assert_eq!(default.inner.dense_search, DenseSearch::Quantized);
+    }
+
+    /// A store of `n` one-chunk stories of alice with distinct 2-d directions, and
+    /// `bob`'s copy of each, opened with a parallel-scan minimum of `min`.
+    fn stories_of_two_users(dir: &Path, n: usize, min: usize) -> EdgeStore {
+        let options = EdgeOptions {
+            parallel_scan_min_points: Some(min),
+            ..EdgeOptions::default()
+        };
+        let store = EdgeStore::open_with(dir, 2, &options).unwrap();
+        let points = (0..n)
+            .flat_map(|i| {
+                let angle = i as f32 * 0.7;
+                ["alice", "bob"].map(move |user| {
+                    let mut payload = sample_payload();
+                    payload.user = user.into();
+                    payload.doc_id = format!("doc-{i}");
+                    payload.chunk_index = 0;
+                    ChunkPoint {
+                        id: uuid::Uuid::new_v4(),
+                        dense: vec![angle.cos(), angle.sin()],
+                        sparse_text: String::new(),
+                        payload,
+                    }
+                })
+            })
+            .collect();
+        store.inner.upsert(points).unwrap();
+        store
+    }
+
+    #[test]
+    fn a_parallel_scan_of_the_parts_finds_what_one_scan_finds() {
+        let dir = tempfile::tempdir().unwrap();
+        let query = SearchQuery {
+            dense: vec![0.6, 0.8],
+            text: String::new(),
+            mode: SearchMode::Dense,
+            kind: Some(DocumentKind::Story),
+            limit: 7,
+        };
+        let key = |hits: Vec<ChunkHit>| -> Vec<(String, String)> {
+            hits.into_iter()
+                .map(|h| (h.payload.user, h.payload.doc_id))
+                .collect()
+        };
+        let store = stories_of_two_users(dir.path(), 60, usize::MAX);
+        assert!(store
+            .inner
+            .scan_groups("alice", &query, DenseSearch::Quantized)
+            .unwrap()
+            .is_none());
+        let one_scan = key(store.inner.search("alice", &query).unwrap());
+        drop(store);
+
+        let options = EdgeOptions {
+            parallel_scan_min_points: Some(1),
+            ..EdgeOptions::default()
+        };
+        let store = EdgeStore::open_with(dir.path(), 2, &options).unwrap();
+        let groups = store
+            .inner
+            .scan_groups("alice", &query, DenseSearch::Quantized)
+            .unwrap();
+        if partition::scan_threads() > 1 {
+            assert!(groups.is_some());
+        }
+        let parallel = key(store.inner.search("alice", &query).unwrap());
+        let forced = key(store
+            .inner
+            .scan_in_parallel("alice", &query, &partition::groups(3), DenseSearch::Exact)
+            .unwrap());
+        assert_eq!(one_scan.len(), 7);
+        assert!(one_scan.iter().all(|(user, _)| user == "alice"));
+        assert_eq!(parallel, one_scan);
+        assert_eq!(forced, one_scan);
+        // Not a dense search of one kind: one search.
+        for other in [
+            SearchQuery {
+                kind: None,
+                ..query.clone()
+            },
+            SearchQuery {
+                mode: SearchMode::Hybrid,
+                ..query.clone()
+            },
+        ] {
+            assert!(store
+                .inner
+                .scan_groups("alice", &other, DenseSearch::Quantized)
+                .unwrap()
+                .is_none());
+        }
+        // A chunk from before parts: its part would be scanned by no thread.
+        let mut legacy = payload::to_payload(&sample_payload()).unwrap();
+        legacy.0.remove(PARTITION);
+        write(&store, vec![point(1, legacy)]);
+        drop(store);
+        let store = EdgeStore::open_with(dir.path(), 2, &options).unwrap();
+        assert!(!store.inner.partitioned);
+        assert!(store
+            .inner
+            .scan_groups("alice", &query, DenseSearch::Quantized)
+            .unwrap()
+            .is_none());
     }
 
     #[test]

@@ -37,18 +37,48 @@ pub const LINES: &str = "lines";
 /// `user` and `kind`, stored beside them, never read back.
 pub const SCOPE: &str = "scope";
 
+/// The chunk's scope and one of [`PARTITIONS`] parts of it (`story:alice/2`), chosen
+/// by a stable hash of the document and the chunk's index: the embedded store scans
+/// the parts of a large scope in parallel, each part one indexed condition. Derived
+/// like [`SCOPE`], never read back.
+pub const PARTITION: &str = "partition";
+/// Parts per scope: as many as the cores a scan of one scope may use.
+pub const PARTITIONS: usize = 4;
+
+/// The [`PARTITION`] value of a chunk of `doc_id` in `scope`.
+pub fn partition(scope: &str, doc_id: &str, chunk_index: usize) -> String {
+    // FNV-1a: stable across Rust versions and platforms, unlike std's hasher, so a
+    // chunk keeps its part in a store written by another build.
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let index = u64::try_from(chunk_index).unwrap_or(u64::MAX);
+    for byte in doc_id.bytes().chain(index.to_le_bytes()) {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    // The remainder is below PARTITIONS, so it fits.
+    part_of(scope, (hash % PARTITIONS as u64) as usize)
+}
+
+/// The [`PARTITION`] value of part `part` (below [`PARTITIONS`]) of `scope`.
+pub fn part_of(scope: &str, part: usize) -> String {
+    format!("{scope}/{part}")
+}
+
 /// The [`SCOPE`] value of `user`'s documents of one kind. The kind comes first: it
 /// never contains `:`, so distinct (kind, user) pairs give distinct values.
 pub fn scope(user: &str, kind: DocumentKind) -> String {
     format!("{}:{user}", kind.as_str())
 }
 
-/// A chunk's payload as a JSON object: [`ChunkPayload`] plus the derived [`SCOPE`].
+/// A chunk's payload as a JSON object: [`ChunkPayload`] plus the derived [`SCOPE`] and
+/// [`PARTITION`].
 pub fn to_json(payload: &ChunkPayload) -> Result<Map<String, Value>, StoreError> {
     match serde_json::to_value(payload).map_err(encode_error)? {
         Value::Object(mut map) => {
             let scope = scope(&payload.user, payload.kind);
+            let partition = partition(&scope, &payload.doc_id, payload.chunk_index);
             map.insert(SCOPE.to_owned(), Value::String(scope));
+            map.insert(PARTITION.to_owned(), Value::String(partition));
             Ok(map)
         }
         other => Err(StoreError::Backend(format!(
@@ -153,6 +183,31 @@ mod tests {
             scope("a:b", DocumentKind::Story),
             scope("b", DocumentKind::Story)
         );
+    }
+
+    #[test]
+    fn chunks_spread_over_the_parts_of_their_scope_the_same_way_every_time() {
+        let payload = sample_payload();
+        let json = to_json(&payload).unwrap();
+        let part = json[PARTITION].as_str().unwrap().to_owned();
+        assert!(
+            (0..PARTITIONS).any(|p| part_of("story:alice", p) == part),
+            "{part}"
+        );
+        assert_eq!(partition("story:alice", "doc-1", 1), part);
+        // A fixed value: the hash must not change between builds.
+        assert_eq!(partition("story:alice", "doc-1", 0), "story:alice/3");
+        let mut counts = [0usize; PARTITIONS];
+        for doc in 0..1_000 {
+            for chunk in 0..4 {
+                let value = partition("s", &format!("doc-{doc}"), chunk);
+                let part: usize = value.rsplit('/').next().unwrap().parse().unwrap();
+                counts[part] += 1;
+            }
+        }
+        for count in counts {
+            assert!((900..1_100).contains(&count), "{counts:?}");
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! Payload filters. Every filter built here but [`unscoped`] (a count at open) starts
-//! with the user condition or is the user's scope (which names the user), so no read
-//! or write of [`super::EdgeStore`] can reach another user's points.
+//! Payload filters. Every filter built here but [`unscoped`] and [`unpartitioned`]
+//! (counts when the store opens) starts with the user condition or is the user's scope
+//! or parts of it (which name the user), so no read or write of [`super::EdgeStore`]
+//! can reach another user's points.
 
 use qdrant_edge::{Condition, FieldCondition, Filter, IsEmptyCondition, Match};
 
-use super::payload::{key, CHUNK_INDEX, DOC_ID, KIND, SCOPE, USER};
+use super::payload::{key, CHUNK_INDEX, DOC_ID, KIND, PARTITION, SCOPE, USER};
 use crate::corpus::DocumentKind;
-use crate::store::payload::scope;
+use crate::store::payload::{part_of, scope};
 
 /// All points of `user`.
 pub fn user(user: &str) -> Filter {
@@ -50,9 +51,26 @@ pub fn chunk(user: &str, doc_id: &str, chunk_index: usize) -> Filter {
 }
 
 /// Points written before chunks carried a scope (by an older starcoach), of any user:
-/// the one filter without a user, used only to count them when the store opens.
+/// one of the two filters without a user, used only to count them when the store opens.
 pub fn unscoped() -> Filter {
-    Filter::new_must(Condition::IsEmpty(IsEmptyCondition::from(key(SCOPE))))
+    Filter::new_must(missing(SCOPE))
+}
+
+/// Points written before chunks carried a part (by an older starcoach), of any user:
+/// the other filter without a user, used only to count them when the store opens.
+pub fn unpartitioned() -> Filter {
+    Filter::new_must(missing(PARTITION))
+}
+
+/// Points of `user` of one kind in one part of the scope (see [`PARTITION`]): one
+/// indexed condition, like the scope alone. (A match of several parts would cost
+/// Qdrant a set of every point id to remove duplicates.)
+pub fn part(user: &str, kind: DocumentKind, part: usize) -> Filter {
+    all(vec![eq(PARTITION, &part_of(&scope(user, kind), part))])
+}
+
+fn missing(field: &str) -> Condition {
+    Condition::IsEmpty(IsEmptyCondition::from(key(field)))
 }
 
 fn eq(field: &str, value: &str) -> Condition {

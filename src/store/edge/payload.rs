@@ -7,7 +7,9 @@ use serde_json::Value;
 
 use crate::corpus::LineSpan;
 use crate::store::payload::{decode_error, encode_error};
-pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SCOPE, SOURCE, USER};
+pub use crate::store::payload::{
+    DocFields, CHUNK_INDEX, DOC_ID, KIND, PARTITION, SCOPE, SOURCE, USER,
+};
 use crate::store::{ChunkPayload, StoreError};
 
 /// A top-level payload key as a Qdrant path (infallible, unlike parsing).
@@ -69,6 +71,7 @@ mod tests {
             DOC_LINES,
             LINES,
             SCOPE,
+            PARTITION,
         ] {
             assert!(payload.0.contains_key(field), "missing {field}");
         }

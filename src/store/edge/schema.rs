@@ -7,7 +7,7 @@ use qdrant_edge::{
     ScalarType, UpdateOperation,
 };
 
-use super::payload::{key, DOC_ID, KIND, SCOPE, SOURCE, USER};
+use super::payload::{key, DOC_ID, KIND, PARTITION, SCOPE, SOURCE, USER};
 use crate::store::dense::IndexLayout;
 
 /// Name of the dense (embedding) vector.
@@ -33,6 +33,10 @@ pub struct EdgeOptions {
     /// them (see `store::dense`). Off: no graphs; a dense search scans int8 copies.
     /// Opening a store built the other way rebuilds its dense index first.
     pub graph_search: bool,
+    /// A user's chunks of one kind from which a dense scan of them is split over
+    /// threads, one part of the scope each (see `edge::partition`). `None`:
+    /// [`super::partition::PARALLEL_SCAN_MIN_POINTS`].
+    pub parallel_scan_min_points: Option<usize>,
 }
 
 /// The configuration of a new shard.
@@ -119,7 +123,8 @@ pub fn dense_dim(config: &EdgeConfig) -> Option<usize> {
 }
 
 /// Payload index operations: `user` as the tenant key, `scope` (user and kind) as the
-/// key of the per-tenant HNSW graphs, plus the fields we filter on.
+/// key of the per-tenant HNSW graphs, plus the fields we filter on (`partition`: the
+/// parts of a scope a parallel scan splits it into).
 ///
 /// Creating an index that already exists is a cheap no-op, so these run on every open
 /// (which also indexes fresh appendable segments of older stores).
@@ -139,7 +144,15 @@ pub fn index_operations() -> Vec<UpdateOperation> {
         enable_hnsw: Some(false),
         ..KeywordIndexParams::default()
     };
-    let mut fields = vec![(SCOPE, graph_key), (USER, tenant)];
+    // `partition` is a tenant key too: `optimize` lays a segment's points out grouped
+    // by all tenant keys, so each part of a scope is one contiguous run that a
+    // parallel scan streams through (interleaved parts would make every thread skip
+    // through all of the scope's vectors).
+    let mut fields = vec![
+        (SCOPE, graph_key),
+        (USER, tenant.clone()),
+        (PARTITION, tenant),
+    ];
     fields.extend([DOC_ID, KIND, SOURCE].map(|f| (f, plain.clone())));
     fields
         .into_iter()

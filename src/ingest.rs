@@ -3,8 +3,9 @@
 //!
 //! Order of writes, chosen so that an interrupted run leaves a usable store that the
 //! next run completes: (1) delete the points of changed and removed documents and
-//! flush; (2) embed the new chunks, longest-first batches, and upsert + flush after
-//! every batch; (3) `optimize` the store, which indexes a bank grown past the graph
+//! flush; (2) embed the new chunks in longest-first batches, each written while the
+//! next is embedded, flushing every couple of seconds and at the end; (3) `optimize` the
+//! store, which indexes a bank grown past the graph
 //! threshold and rebuilds graphs that lost points. A document whose chunks were only
 //! partly written is seen as incomplete by the next run
 //! ([`crate::store::StoredDocument::is_complete`]) and written again.
@@ -353,29 +354,81 @@ impl Ingestor {
             .iter()
             .map(|d| (d.id.as_str(), d.content_hash()))
             .collect();
+        // Each batch is written while the next one is embedded: the model keeps the
+        // cores busy while the store encodes, writes and syncs.
+        let mut writing: Option<BatchWrite> = None;
+        let mut last_flush = Instant::now();
         for batch in work.chunks(self.write_batch) {
             let span = info_span!("ingest.batch", user, chunks = batch.len());
-            async {
+            let embedded = async {
                 let texts: Vec<String> =
                     batch.iter().map(|(_, c, _)| c.embed_text.clone()).collect();
                 let vectors = self.embedder.embed(texts).await?;
-                let points = batch
-                    .iter()
-                    .zip(vectors)
-                    .map(|((doc, chunk, count), dense)| {
-                        point(user, doc, &hashes[doc.id.as_str()], chunk, *count, dense)
-                    })
-                    .collect();
-                self.store.upsert(points).await?;
-                self.store.flush().await?;
-                Ok::<_, IngestError>(())
+                Ok::<_, IngestError>(
+                    batch
+                        .iter()
+                        .zip(vectors)
+                        .map(|((doc, chunk, count), dense)| {
+                            point(user, doc, &hashes[doc.id.as_str()], chunk, *count, dense)
+                        })
+                        .collect::<Vec<_>>(),
+                )
             }
-            .instrument(span)
-            .await?;
+            .instrument(span.clone())
+            .await;
+            // The batch before is written (and durable if it was flushed) whatever
+            // happened to this one.
+            if let Some(previous) = writing.take() {
+                previous.finish().await?;
+            }
+            let flush = last_flush.elapsed() >= FLUSH_EVERY;
+            if flush {
+                last_flush = Instant::now();
+            }
+            writing = Some(BatchWrite::start(&self.store, embedded?, flush, span));
             progress.advance(batch.len());
         }
+        if let Some(last) = writing.take() {
+            last.finish().await?;
+        }
+        self.store.flush().await?;
         progress.finish();
         Ok(work.len())
+    }
+}
+
+/// Time between flushes while an ingest writes chunks. A crash loses at most the
+/// batches written since the last one (the next run writes their documents again, as
+/// incomplete), and the store is not synced to disk after every batch.
+const FLUSH_EVERY: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One batch being written to the store (and flushed, if its turn came) on a task of
+/// its own.
+struct BatchWrite(tokio::task::JoinHandle<Result<(), StoreError>>);
+
+impl BatchWrite {
+    fn start(
+        store: &Arc<dyn Store>,
+        points: Vec<ChunkPoint>,
+        flush: bool,
+        span: tracing::Span,
+    ) -> Self {
+        let store = Arc::clone(store);
+        let write = async move {
+            store.upsert(points).await?;
+            if flush {
+                store.flush().await?;
+            }
+            Ok(())
+        };
+        Self(tokio::spawn(write.instrument(span)))
+    }
+
+    /// Wait for the write to end.
+    async fn finish(self) -> Result<(), StoreError> {
+        self.0
+            .await
+            .map_err(|e| StoreError::Backend(format!("writing a batch failed: {e}")))?
     }
 }
 

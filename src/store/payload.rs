@@ -42,7 +42,8 @@ pub const SCOPE: &str = "scope";
 /// the parts of a large scope in parallel, each part one indexed condition. Derived
 /// like [`SCOPE`], never read back.
 pub const PARTITION: &str = "partition";
-/// Parts per scope: as many as the cores a scan of one scope may use.
+/// Parts per scope: as many as the cores a scan of one scope may use. Below 10, so a
+/// value ends in `/` and one digit and names its scope unambiguously.
 pub const PARTITIONS: usize = 4;
 
 /// The [`PARTITION`] value of a chunk of `doc_id` in `scope`.

@@ -5,9 +5,9 @@
 //! thread, so a scan of a user's 400,000 story chunks runs on one core however many
 //! the machine has. The scan is bound by memory bandwidth, which a second core nearly
 //! doubles: each thread scans some of the scope's parts, one after another (each one
-//! indexed condition, like the scope alone), and the hits are merged. Exact (float) and int8 scans both split;
-//! a graph search does not, since the graphs are keyed by scope. A store holding chunks
-//! written before parts existed scans in one search.
+//! indexed condition, like the scope alone), and the hits are merged. Exact (float) and
+//! int8 scans both split; a graph search does not, since the graphs are keyed by scope.
+//! A store holding chunks written before parts existed scans in one search.
 
 use super::{backend, filter, Inner};
 use crate::store::dense::DenseSearch;

@@ -1,6 +1,8 @@
 //! A small HTTP load generator for loopback benchmarks: `concurrency` workers, each
-//! with its own keep-alive `reqwest` client, send requests back to back for a fixed
-//! time after a warm-up, and every latency is kept.
+//! with its own keep-alive `reqwest` client, send requests for a fixed time after a
+//! warm-up, and every latency is kept. Closed loop by default (each worker sends its
+//! next request when the last is answered: the server's saturation throughput), or
+//! open loop at a fixed offered rate (the latency a given traffic sees).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -22,6 +24,9 @@ pub struct LoadSpec {
     pub concurrency: usize,
     pub warmup: Duration,
     pub duration: Duration,
+    /// Requests per second offered in all, spread evenly over the workers (open loop);
+    /// `None`: back to back (closed loop).
+    pub rate: Option<f64>,
 }
 
 /// Latencies (ms, sorted) of the requests completed in the measured window.
@@ -52,10 +57,17 @@ pub async fn run(addr: SocketAddr, target: Target, spec: LoadSpec) -> anyhow::Re
     let measure_from = start + spec.warmup;
     let end = measure_from + spec.duration;
     let mut workers = Vec::new();
-    for _ in 0..spec.concurrency.max(1) {
+    let workers_n = spec.concurrency.max(1);
+    for index in 0..workers_n {
         let (target, seq) = (target.clone(), seq.clone());
+        let schedule = Schedule {
+            start,
+            rate: spec.rate,
+            index,
+            workers: workers_n,
+        };
         workers.push(tokio::spawn(async move {
-            worker(addr, target, seq, measure_from, end).await
+            worker(addr, target, seq, schedule, measure_from, end).await
         }));
     }
     let mut result = LoadResult::default();
@@ -76,10 +88,30 @@ pub async fn run(addr: SocketAddr, target: Target, spec: LoadSpec) -> anyhow::Re
     Ok(result)
 }
 
+/// When one worker sends its requests.
+#[derive(Debug, Clone, Copy)]
+struct Schedule {
+    start: Instant,
+    rate: Option<f64>,
+    index: usize,
+    workers: usize,
+}
+
+impl Schedule {
+    /// When the worker's `k`-th request is due (open loop): the offered requests are
+    /// dealt to the workers in turn. `None` in a closed loop.
+    fn due(&self, k: usize) -> Option<Instant> {
+        let rate = self.rate.filter(|r| *r > 0.0)?;
+        let nth = (k * self.workers + self.index) as f64;
+        Some(self.start + Duration::from_secs_f64(nth / rate))
+    }
+}
+
 async fn worker(
     addr: SocketAddr,
     target: Target,
     seq: Arc<AtomicUsize>,
+    schedule: Schedule,
     measure_from: Instant,
     end: Instant,
 ) -> anyhow::Result<(Vec<f64>, usize)> {
@@ -90,8 +122,16 @@ async fn worker(
         .build()?;
     let mut latencies = Vec::new();
     let mut errors = 0;
-    loop {
-        let sent = Instant::now();
+    for k in 0.. {
+        // Open loop: wait for the request's time, and count its latency from then, so
+        // a request sent late because the one before was slow is charged for the wait.
+        let sent = match schedule.due(k) {
+            Some(due) => {
+                tokio::time::sleep_until(due.into()).await;
+                due
+            }
+            None => Instant::now(),
+        };
         if sent >= end {
             break;
         }
@@ -118,4 +158,29 @@ async fn worker(
         }
     }
     Ok((latencies, errors))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_open_loop_deals_the_offered_requests_to_the_workers_in_turn() {
+        let start = Instant::now();
+        let schedule = |index| Schedule {
+            start,
+            rate: Some(100.0),
+            index,
+            workers: 4,
+        };
+        let ms = |at: Option<Instant>| (at.unwrap() - start).as_secs_f64() * 1e3;
+        assert!((ms(schedule(0).due(0)) - 0.0).abs() < 1e-6);
+        assert!((ms(schedule(1).due(0)) - 10.0).abs() < 1e-6);
+        assert!((ms(schedule(3).due(2)) - 110.0).abs() < 1e-6);
+        let closed = Schedule {
+            rate: None,
+            ..schedule(0)
+        };
+        assert!(closed.due(5).is_none());
+    }
 }

@@ -33,6 +33,10 @@ use crate::retrieve::MatchRequest;
 use crate::store::EdgeOptions;
 use table::{Figure, Row, Section, Target, Unit};
 
+/// Requests per second offered in the open-loop match runs at --stories: the
+/// throughput the issue's latency target holds at.
+const OFFERED_RATE: f64 = 150.0;
+
 /// Questions searched both the store's way and exactly at the large bank.
 const DENSE_QUESTIONS: usize = 200;
 
@@ -224,6 +228,7 @@ async fn run_in(
         concurrency: args.concurrency,
         warmup: plan.warmup,
         duration: plan.duration,
+        rate: None,
     };
     sections.push(http_section(coach_n, &user, n, spec, 10.0, &mut notes).await?);
 
@@ -466,6 +471,18 @@ async fn http_section(
         }
         Err(_) => None,
     };
+    // At the target's traffic (open loop), for the bank the throughput target is for.
+    let offered = load::LoadSpec {
+        rate: Some(OFFERED_RATE),
+        ..spec
+    };
+    let open_loop = match (&distinct, stories <= 1000) {
+        (Ok(_), true) => Some((
+            load::run(addr, match_body(false), offered).await,
+            load::run(addr, match_body(true), offered).await,
+        )),
+        _ => None,
+    };
     server.abort();
     let _ = server.await;
     let (health, repeated, distinct) = (health?, repeated?, distinct?);
@@ -473,36 +490,64 @@ async fn http_section(
     let ms = |v| Figure::new(v, Unit::Ms);
     let rps = |r: &load::LoadResult| Figure::new(r.requests_per_s(), Unit::PerSecond("req"));
     let mut rows = Vec::new();
+    let mut errors = health.errors + repeated.errors + distinct.errors;
+    if let Some((r, d)) = open_loop {
+        let (r, d) = (r?, d?);
+        errors += r.errors + d.errors;
+        for (label, run) in [("repeated questions", &r), ("new questions", &d)] {
+            for (p, name) in [(0.5, "p50"), (0.95, "p95"), (0.99, "p99")] {
+                rows.push(Row::new(
+                    format!("match {name} at {OFFERED_RATE:.0} req/s offered, {label}"),
+                    ms(run.percentile(p)),
+                    format!("GET /healthz {name}, closed loop"),
+                    Some(ms(health.percentile(p))),
+                    if p == 0.5 {
+                        Target::AtMost(p50_target_ms)
+                    } else {
+                        Target::None
+                    },
+                ));
+            }
+        }
+    }
+    // Closed loop: the server's saturation throughput, and the latency at it (mostly
+    // queueing for the cores the client shares). Where an offered rate was run, the
+    // p50 target is read there.
+    let closed_loop_p50 = if rows.is_empty() {
+        Target::AtMost(p50_target_ms)
+    } else {
+        Target::None
+    };
     for (label, r) in [
         ("repeated questions (cached vector)", &repeated),
         ("new questions (embedded per request)", &distinct),
     ] {
         for (p, name) in [(0.5, "p50"), (0.95, "p95"), (0.99, "p99")] {
+            let target = if p == 0.5 {
+                closed_loop_p50
+            } else {
+                Target::None
+            };
             rows.push(Row::new(
-                format!("match {name}, {label}"),
+                format!("match {name}, {label}, closed loop"),
                 ms(r.percentile(p)),
                 format!("GET /healthz {name}"),
                 Some(ms(health.percentile(p))),
-                if p == 0.5 {
-                    Target::AtMost(p50_target_ms)
-                } else {
-                    Target::None
-                },
+                target,
             ));
         }
         rows.push(Row::new(
-            format!("match throughput, {label}"),
+            format!("match throughput, {label}, closed loop"),
             rps(r),
             "GET /healthz throughput",
             Some(rps(&health)),
             if stories <= 1000 {
-                Target::AtLeast(150.0)
+                Target::AtLeast(OFFERED_RATE)
             } else {
                 Target::None
             },
         ));
     }
-    let mut errors = health.errors + repeated.errors + distinct.errors;
     if let Some((h, r, d)) = sequential {
         let (h, r, d) = (h?, r?, d?);
         errors += h.errors + r.errors + d.errors;
@@ -523,9 +568,15 @@ async fn http_section(
             "In-process load generator (tokio, {} keep-alive connections, {:.1} s warm-up, \
              then {:.1} s measured per route; the \"one client\" rows: one connection) \
              against `starcoach::http::serve_on` on 127.0.0.1 port 0; client and server \
-             share the same cores. `top_k` 5. Repeated: \
-             20 questions in rotation; new: every question distinct. Requests: healthz {}, \
-             repeated {}, new {}; non-200 or failed: {errors}.",
+             share the same cores. \"Offered\" rows (1,000 stories or fewer): open loop, \
+             {OFFERED_RATE:.0} requests/s dealt evenly to the connections, each latency \
+             counted from the request's scheduled time (a request delayed by a slow one \
+             before it is charged for the wait). \"Closed loop\" rows: each connection \
+             sends its next request when the last is answered, so they measure the \
+             saturation throughput, and their latency is mostly queueing (8 requests in \
+             flight on 2 cores). `top_k` 5. Repeated: 20 questions in rotation; new: every \
+             question distinct. Requests: healthz {}, repeated {}, new {}; non-200 or \
+             failed: {errors}.",
             spec.concurrency,
             spec.warmup.as_secs_f64(),
             spec.duration.as_secs_f64(),

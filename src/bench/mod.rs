@@ -218,7 +218,7 @@ async fn run_in(
         notes: vec![
             "Baseline: embedding the same chunk texts (parsed and chunked beforehand, not \
              timed) in the same batches of `ingest.write_batch`, nothing stored. Ingest \
-             includes reading, parsing, chunking, hashing, BM25, upserts and a flush per batch."
+             includes reading, parsing, chunking, hashing, BM25, upserts and flushes (every 2 s and at the end)."
                 .into(),
         ],
     });

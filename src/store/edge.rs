@@ -94,6 +94,8 @@ struct Inner {
     partitioned: bool,
     /// A user's chunks of one kind from which a dense scan of them runs in parallel.
     parallel_scan_min: usize,
+    /// Threads a parallel scan uses (read once: on Linux the count reads cgroup files).
+    scan_threads: usize,
     path: PathBuf,
 }
 
@@ -181,6 +183,7 @@ impl EdgeStore {
             parallel_scan_min: options
                 .parallel_scan_min_points
                 .unwrap_or(partition::PARALLEL_SCAN_MIN_POINTS),
+            scan_threads: partition::scan_threads(),
             path: dir.to_owned(),
         };
         Ok(Self {

@@ -65,7 +65,7 @@ impl Inner {
         let Some(kind) = query.kind else {
             return Ok(None);
         };
-        let threads = scan_threads();
+        let threads = self.scan_threads;
         if query.mode != SearchMode::Dense
             || dense_search == DenseSearch::Graph
             || !(self.scoped && self.partitioned)

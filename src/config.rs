@@ -160,6 +160,10 @@ pub struct LlmSettings {
     pub stream_idle_secs: u64,
     pub max_tokens: u32,
     pub temperature: f32,
+    /// Sent with every request so that the same prompt gets the same answer (llama.cpp,
+    /// vLLM and Ollama honour it; OpenAI on a best-effort basis). Negative: none is sent
+    /// and the server samples freely.
+    pub seed: i64,
     /// The model's context window per request, in tokens: a prompt that does not fit
     /// with `max_tokens` of answer is not sent (the critique says so).
     pub context_tokens: usize,
@@ -175,6 +179,7 @@ impl Default for LlmSettings {
             stream_idle_secs: 15,
             max_tokens: 1024,
             temperature: 0.2,
+            seed: 7,
             context_tokens: 4096,
         }
     }

@@ -227,6 +227,8 @@ struct Inner {
     stream_idle: Duration,
     max_tokens: u32,
     temperature: f32,
+    /// `None` when `[llm] seed` is negative.
+    seed: Option<i64>,
     /// A configuration mistake found at construction, reported by every call as
     /// [`LlmError::Unavailable`] so that it reaches the user with its reason.
     config_error: Option<String>,
@@ -291,6 +293,7 @@ impl LlmClient {
                 stream_idle: Duration::from_secs(settings.stream_idle_secs.max(1)),
                 max_tokens: settings.max_tokens.max(1),
                 temperature: settings.temperature,
+                seed: (settings.seed >= 0).then_some(settings.seed),
                 config_error,
                 portable_schema: AtomicBool::new(false),
             }),
@@ -701,6 +704,9 @@ impl LlmClient {
         }
     }
 
+    // `seed` is deprecated in OpenAI's own API (kept there as best effort); llama.cpp,
+    // vLLM and Ollama honour it, and it is what makes their answers reproducible.
+    #[allow(deprecated)]
     fn request(&self, messages: &[ChatMessage]) -> CreateChatCompletionRequest {
         CreateChatCompletionRequest {
             model: self.inner.model.clone(),
@@ -709,6 +715,7 @@ impl LlmClient {
             // reject max_tokens; llama.cpp, vLLM and Ollama accept both.
             max_completion_tokens: Some(self.inner.max_tokens),
             temperature: Some(self.inner.temperature),
+            seed: self.inner.seed,
             ..Default::default()
         }
     }

@@ -258,6 +258,7 @@ async fn the_request_asks_for_strict_json_schema_output() {
         s.api_key = ApiKey::new("sk-test-not-logged");
         s.max_tokens = 321;
         s.temperature = 0.0;
+        s.seed = 11;
     });
     let done = llm
         .complete_json::<Verdict>(
@@ -289,7 +290,22 @@ async fn the_request_asks_for_strict_json_schema_output() {
     assert_eq!(body["response_format"]["json_schema"]["schema"], schema());
     assert_eq!(body["max_completion_tokens"], 321);
     assert_eq!(body["temperature"], 0.0);
+    assert_eq!(body["seed"], 11);
     assert!(body.get("stream").is_none_or(|s| s == false));
+}
+
+#[tokio::test]
+async fn a_negative_seed_sends_none() {
+    let fake = FakeLlmServer::start(FakeBehavior::Contents {
+        contents: vec![r#"{"title":"free","score":3}"#.into()],
+        usage: false,
+    })
+    .await;
+    let llm = client_with(&fake.base_url(), |s| s.seed = -1);
+    let (answer, _) = ask(&llm, Duration::from_secs(3)).await;
+    assert_eq!(answer.unwrap().title, "free");
+    let body = &fake.bodies()[0];
+    assert!(body.get("seed").is_none(), "{body}");
 }
 
 #[tokio::test]

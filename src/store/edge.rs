@@ -27,6 +27,7 @@ mod schema;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use async_trait::async_trait;
@@ -96,6 +97,9 @@ struct Inner {
     parallel_scan_min: usize,
     /// Threads a parallel scan uses (read once: on Linux the count reads cgroup files).
     scan_threads: usize,
+    /// Threads searching now, the extra threads of parallel scans included: a scan
+    /// splits only over cores that no other search is using.
+    searching: AtomicUsize,
     path: PathBuf,
 }
 
@@ -184,6 +188,7 @@ impl EdgeStore {
                 .parallel_scan_min_points
                 .unwrap_or(partition::PARALLEL_SCAN_MIN_POINTS),
             scan_threads: partition::scan_threads(),
+            searching: AtomicUsize::new(0),
             path: dir.to_owned(),
         };
         Ok(Self {
@@ -441,6 +446,7 @@ impl Inner {
         if query.limit == 0 {
             return Ok(Vec::new());
         }
+        let _searching = partition::Busy::add(&self.searching, 1);
         let sparse = match query.mode {
             SearchMode::Dense => Default::default(),
             SearchMode::Bm25 | SearchMode::Hybrid => self.bm25.embed_query(&query.text),
@@ -787,6 +793,24 @@ mod tests {
         if partition::scan_threads() > 1 {
             assert!(groups.is_some());
         }
+        {
+            // Other searches on every core: this one does not split.
+            let _others = partition::Busy::add(&store.inner.searching, store.inner.scan_threads);
+            assert!(store
+                .inner
+                .scan_groups("alice", &query, DenseSearch::Quantized)
+                .unwrap()
+                .is_none());
+            assert_eq!(key(store.inner.search("alice", &query).unwrap()).len(), 7);
+        }
+        assert_eq!(
+            store
+                .inner
+                .searching
+                .load(std::sync::atomic::Ordering::Relaxed),
+            0,
+            "every search gives its threads back"
+        );
         let parallel = key(store.inner.search("alice", &query).unwrap());
         let forced = key(store
             .inner

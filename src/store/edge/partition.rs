@@ -8,6 +8,12 @@
 //! indexed condition, like the scope alone), and the hits are merged. Exact (float) and
 //! int8 scans both split; a graph search does not, since the graphs are keyed by scope.
 //! A store holding chunks written before parts existed scans in one search.
+//!
+//! A scan splits only over cores that no other search is using (`Inner::searching`):
+//! under concurrent requests every core already runs a scan, and splitting would only
+//! add threads and merges.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::{backend, filter, Inner};
 use crate::store::dense::DenseSearch;
@@ -51,11 +57,30 @@ pub fn merge(lists: Vec<Vec<ChunkHit>>, limit: usize) -> Vec<ChunkHit> {
     hits
 }
 
+/// Threads counted in a busy counter while this guard lives.
+pub(super) struct Busy<'a> {
+    counter: &'a AtomicUsize,
+    threads: usize,
+}
+
+impl<'a> Busy<'a> {
+    pub(super) fn add(counter: &'a AtomicUsize, threads: usize) -> Self {
+        counter.fetch_add(threads, Ordering::Relaxed);
+        Busy { counter, threads }
+    }
+}
+
+impl Drop for Busy<'_> {
+    fn drop(&mut self) {
+        self.counter.fetch_sub(self.threads, Ordering::Relaxed);
+    }
+}
+
 impl Inner {
     /// The groups of parts to scan in parallel for `query`, or `None` when it is one
     /// search: not a dense search of one kind, a graph search, a store with chunks
-    /// from before parts or scopes, a single core, or a scope smaller than the store's
-    /// parallel-scan minimum.
+    /// from before parts or scopes, fewer than two cores free of other searches, or a
+    /// scope smaller than the store's parallel-scan minimum.
     pub(super) fn scan_groups(
         &self,
         user: &str,
@@ -65,7 +90,9 @@ impl Inner {
         let Some(kind) = query.kind else {
             return Ok(None);
         };
-        let threads = self.scan_threads;
+        // Cores free for this scan: its own, and those no other search is using.
+        let others = self.searching.load(Ordering::Relaxed).saturating_sub(1);
+        let threads = self.scan_threads.saturating_sub(others);
         if query.mode != SearchMode::Dense
             || dense_search == DenseSearch::Graph
             || !(self.scoped && self.partitioned)
@@ -99,6 +126,7 @@ impl Inner {
                 "a parallel scan needs a kind and a group of parts".into(),
             ));
         };
+        let _extra = Busy::add(&self.searching, rest.len());
         let span = tracing::Span::current();
         // A thread's parts one after another: each a single condition.
         let scan = |parts: &[usize]| {

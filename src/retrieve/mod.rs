@@ -235,6 +235,16 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// `items` cut into consecutive runs of the given lengths (the last runs are short
+/// or empty if `items` runs out).
+fn split_by_lengths<T>(items: Vec<T>, lengths: &[usize]) -> Vec<Vec<T>> {
+    let mut items = items.into_iter();
+    lengths
+        .iter()
+        .map(|&n| items.by_ref().take(n).collect())
+        .collect()
+}
+
 /// Everything computed for one question before evidence.
 struct Analysis {
     question: Arc<Vec<f32>>,
@@ -390,13 +400,21 @@ impl Retriever {
         let bank = self
             .bank_for(user, top.iter().map(|&i| &analysis.stories[i].hit.payload))
             .await?;
+        let stored: Vec<Option<&BankStory>> = top
+            .iter()
+            .map(|&i| bank.get(&analysis.stories[i].doc_id))
+            .collect();
+        let found: Vec<&BankStory> = stored.iter().flatten().copied().collect();
+        let mut scored_stories = self
+            .score_stories(&found, &analysis.question)
+            .await?
+            .into_iter();
         let mut stories = Vec::with_capacity(top.len());
-        for (rank, &i) in top.iter().enumerate() {
+        for ((rank, &i), stored) in top.iter().enumerate().zip(&stored) {
             let story = &analysis.stories[i];
             let fit_score = analysis.fit_scores[i];
             let mut m = story_match(rank + 1, story, fit_score, &self.settings.fit);
-            if let Some(stored) = bank.get(&story.doc_id) {
-                let scored = self.score_sentences(stored, &analysis.question).await?;
+            if let (Some(stored), Some(scored)) = (stored, scored_stories.next()) {
                 let (context, total) = stored.words();
                 m.evidence = evidence::select_evidence(&scored);
                 let (stress, avoid) =
@@ -673,14 +691,17 @@ impl Retriever {
             let bank = self
                 .bank_for(user, stories[..depth].iter().map(|s| &s.hit.payload))
                 .await?;
-            for story in stories[..depth].iter_mut() {
-                if story.sentence != 0.0 {
-                    continue;
-                }
-                if let Some(stored) = bank.get(&story.doc_id) {
-                    let scored = self.score_sentences(stored, &search_vector).await?;
-                    story.sentence = rank::top_two_mean(scored.iter().map(|s| s.score));
-                }
+            // One model call for every shown story's uncached sentences.
+            let unscored: Vec<(usize, &BankStory)> = stories[..depth]
+                .iter()
+                .enumerate()
+                .filter(|(_, story)| story.sentence == 0.0)
+                .filter_map(|(i, story)| bank.get(&story.doc_id).map(|stored| (i, stored)))
+                .collect();
+            let of: Vec<&BankStory> = unscored.iter().map(|&(_, stored)| stored).collect();
+            let scored = self.score_stories(&of, &search_vector).await?;
+            for ((i, _), scored) in unscored.iter().zip(scored) {
+                stories[*i].sentence = rank::top_two_mean(scored.iter().map(|s| s.score));
             }
         }
         let fit_scores = stories
@@ -806,24 +827,47 @@ impl Retriever {
         story: &BankStory,
         vector: &[f32],
     ) -> Result<Vec<ScoredSentence>, MatchError> {
-        let mut spans: Vec<(&BankChunk, String)> = Vec::new();
-        for chunk in &story.chunks {
-            for span in sentences(&chunk.text) {
-                spans.push((chunk, chunk.text[span.start..span.end].to_string()));
+        let mut scored = self.score_stories(&[story], vector).await?;
+        Ok(scored.pop().unwrap_or_default())
+    }
+
+    /// Every sentence of each story with its cosine to `vector`, one list per story;
+    /// the sentences not cached are embedded in one model call (its batches run on
+    /// every core), not one call per story.
+    async fn score_stories(
+        &self,
+        stories: &[&BankStory],
+        vector: &[f32],
+    ) -> Result<Vec<Vec<ScoredSentence>>, MatchError> {
+        let mut spans: Vec<Vec<(&BankChunk, String)>> = Vec::with_capacity(stories.len());
+        for story in stories {
+            let mut of_story = Vec::new();
+            for chunk in &story.chunks {
+                for span in sentences(&chunk.text) {
+                    of_story.push((chunk, chunk.text[span.start..span.end].to_string()));
+                }
             }
+            spans.push(of_story);
         }
-        let texts: Vec<String> = spans.iter().map(|(_, t)| t.clone()).collect();
+        let texts: Vec<String> = spans.iter().flatten().map(|(_, t)| t.clone()).collect();
         let (vectors, _) = self.sentence_vectors(&texts).await?;
+        let lengths: Vec<usize> = spans.iter().map(Vec::len).collect();
         Ok(spans
             .into_iter()
-            .zip(vectors)
-            .enumerate()
-            .map(|(order, ((chunk, text), v))| ScoredSentence {
-                text,
-                section: chunk.section,
-                lines: chunk.lines,
-                score: dot(vector, &v),
-                order,
+            .zip(split_by_lengths(vectors, &lengths))
+            .map(|(of_story, vectors)| {
+                of_story
+                    .into_iter()
+                    .zip(vectors)
+                    .enumerate()
+                    .map(|(order, ((chunk, text), v))| ScoredSentence {
+                        text,
+                        section: chunk.section,
+                        lines: chunk.lines,
+                        score: dot(vector, &v),
+                        order,
+                    })
+                    .collect()
             })
             .collect())
     }
@@ -893,4 +937,17 @@ fn rank_notes(hits: Vec<ChunkHit>, limit: usize) -> Vec<NoteMatch> {
             passage: h.payload.text,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_by_lengths;
+
+    #[test]
+    fn split_by_lengths_keeps_order_and_runs() {
+        let runs = split_by_lengths((1..=6).collect(), &[2, 0, 3, 1]);
+        assert_eq!(runs, vec![vec![1, 2], vec![], vec![3, 4, 5], vec![6]]);
+        let short = split_by_lengths(vec![1, 2], &[1, 3, 2]);
+        assert_eq!(short, vec![vec![1], vec![2], vec![]]);
+    }
 }

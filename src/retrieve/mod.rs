@@ -788,7 +788,7 @@ impl Retriever {
         texts: &[String],
     ) -> Result<(Vec<Arc<Vec<f32>>>, usize), MatchError> {
         let mut found: Vec<Option<Arc<Vec<f32>>>> = {
-            let cache = lock(&self.sentence_vectors);
+            let mut cache = lock(&self.sentence_vectors);
             texts.iter().map(|t| cache.get(t)).collect()
         };
         let missing: Vec<usize> = (0..texts.len()).filter(|&i| found[i].is_none()).collect();

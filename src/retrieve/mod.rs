@@ -414,7 +414,9 @@ impl Retriever {
             let story = &analysis.stories[i];
             let fit_score = analysis.fit_scores[i];
             let mut m = story_match(rank + 1, story, fit_score, &self.settings.fit);
-            if let (Some(stored), Some(scored)) = (stored, scored_stories.next()) {
+            if let Some(stored) = stored {
+                // One list per story found, in order.
+                let scored = scored_stories.next().unwrap_or_default();
                 let (context, total) = stored.words();
                 m.evidence = evidence::select_evidence(&scored);
                 let (stress, avoid) =

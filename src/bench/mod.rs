@@ -491,6 +491,7 @@ async fn http_section(
     let rps = |r: &load::LoadResult| Figure::new(r.requests_per_s(), Unit::PerSecond("req"));
     let mut rows = Vec::new();
     let mut errors = health.errors + repeated.errors + distinct.errors;
+    let ran_open_loop = open_loop.is_some();
     if let Some((r, d)) = open_loop {
         let (r, d) = (r?, d?);
         errors += r.errors + d.errors;
@@ -513,7 +514,7 @@ async fn http_section(
     // Closed loop: the server's saturation throughput, and the latency at it (mostly
     // queueing for the cores the client shares). Where an offered rate was run, the
     // p50 target is read there.
-    let closed_loop_p50 = if rows.is_empty() {
+    let closed_loop_p50 = if !ran_open_loop {
         Target::AtMost(p50_target_ms)
     } else {
         Target::None

@@ -6,11 +6,16 @@
 //! weights are loaded with candle, the matrix products go straight to `gemm` (the crate
 //! behind candle's CPU matmul) and the element-wise work is fused into a few passes:
 //!
-//! * a batch's tokens are packed without padding; attention runs per sequence and head
-//!   on strided views of the packed Q/K/V matrix, so nothing is padded or transposed;
-//! * biases and residuals are written into the output before `gemm` accumulates into it;
-//!   scale + softmax, GELU and LayerNorm are single in-place passes;
-//! * GELU uses a rational approximation of erf (absolute error < 1e-6, see the tests);
+//! * a batch's tokens are packed without padding; attention runs per sequence on the
+//!   packed Q/K/V rows, in a kernel of its own for short sequences (`attention.rs`);
+//! * `gemm` writes each product without its bias; the bias (and the residual) is added
+//!   in the element-wise pass that follows, so GELU and add + LayerNorm are single
+//!   in-place passes;
+//! * GELU uses a rational approximation of erf (absolute error < 1e-6), softmax a
+//!   polynomial `exp`, and the row reductions run over 16 lanes (`kernels.rs`);
+//! * the forward pass is compiled three times, for AVX-512, for AVX2 + FMA and for the
+//!   baseline target, and picked at run time, so those kernels use the widest vectors the
+//!   CPU has (the `gemm` products dispatch on their own);
 //! * buffers are allocated once per batch and reused by every layer.
 //!
 //! A forward pass runs on its caller's thread apart from the large products, which
@@ -19,6 +24,9 @@
 use candle_core::{DType, Tensor};
 use candle_nn::VarBuilder;
 use gemm::Parallelism;
+
+use super::attention::{attend, supports as supports_head_dim, AttentionScratch};
+use super::kernels::{add, add_residual, gelu, layer_norm};
 
 type Result<T> = candle_core::Result<T>;
 
@@ -80,32 +88,15 @@ impl Dense {
         })
     }
 
-    /// `out = x W^T + b + residual` (residual optional) for `rows` packed rows.
-    fn forward(&self, x: &[f32], rows: usize, residual: Option<&[f32]>, out: &mut [f32]) {
-        let out = &mut out[..rows * self.outputs];
-        match residual {
-            Some(r) => {
-                for (o, r) in out
-                    .chunks_exact_mut(self.outputs)
-                    .zip(r.chunks_exact(self.outputs))
-                {
-                    for ((o, &r), &b) in o.iter_mut().zip(r).zip(&self.bias) {
-                        *o = r + b;
-                    }
-                }
-            }
-            None => {
-                for o in out.chunks_exact_mut(self.outputs) {
-                    o.copy_from_slice(&self.bias);
-                }
-            }
-        }
+    /// `out = x W^T` for `rows` packed rows, without the bias: the caller adds it in
+    /// the element-wise pass that follows (GELU, LayerNorm), saving a pass over `out`.
+    fn product(&self, x: &[f32], rows: usize, out: &mut [f32]) {
         matmul(
-            Mat::row_major(out, self.outputs),
+            Mat::row_major(&mut out[..rows * self.outputs], self.outputs),
             MatRef::row_major(&x[..rows * self.inputs], self.inputs),
             MatRef::row_major(&self.wt, self.outputs),
             (rows, self.outputs, self.inputs),
-            true,
+            false,
             1.0,
             Parallelism::Rayon(0),
         );
@@ -129,7 +120,6 @@ pub(crate) struct BertEncoder {
     emb_ln: LayerNorm,
     layers: Vec<Layer>,
     hidden: usize,
-    heads: usize,
     head_dim: usize,
     intermediate: usize,
     max_positions: usize,
@@ -157,6 +147,12 @@ impl BertEncoder {
         let heads = config.num_attention_heads;
         if heads == 0 || !h.is_multiple_of(heads) {
             candle_core::bail!("hidden_size {h} is not a multiple of {heads} heads");
+        }
+        if !supports_head_dim(h / heads) {
+            candle_core::bail!(
+                "attention heads of {} dimensions are not supported (32 or 64 are)",
+                h / heads
+            );
         }
         let i = config.intermediate_size;
         let vb = if vb.contains_tensor("embeddings.word_embeddings.weight") {
@@ -232,7 +228,6 @@ impl BertEncoder {
             emb_ln,
             layers,
             hidden: h,
-            heads,
             head_dim: h / heads,
             intermediate: i,
             max_positions: config.max_position_embeddings,
@@ -244,6 +239,40 @@ impl BertEncoder {
     /// Mean-pooled, L2-normalised embeddings of `seqs` (token ids including specials, each
     /// at most `max_position_embeddings` long), in order.
     pub(crate) fn embed(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the CPU has AVX-512F, checked just above.
+                return unsafe { self.embed_avx512(seqs) };
+            }
+            if std::arch::is_x86_feature_detected!("avx2")
+                && std::arch::is_x86_feature_detected!("fma")
+            {
+                // SAFETY: the CPU has AVX2 and FMA, checked just above.
+                return unsafe { self.embed_avx2(seqs) };
+            }
+        }
+        self.embed_portable(seqs)
+    }
+
+    /// [`Self::embed_portable`] compiled for AVX-512 (its element-wise kernels inline).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx2,fma")]
+    unsafe fn embed_avx512(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        self.embed_portable(seqs)
+    }
+
+    /// [`Self::embed_portable`] compiled for AVX2 and FMA.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    unsafe fn embed_avx2(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
+        self.embed_portable(seqs)
+    }
+
+    /// The forward pass, for the target's baseline vector unit unless inlined into one of
+    /// the feature-specific entry points above.
+    #[inline(always)]
+    fn embed_portable(&self, seqs: &[&[u32]]) -> Result<Vec<Vec<f32>>> {
         if seqs.is_empty() {
             return Ok(Vec::new());
         }
@@ -278,7 +307,7 @@ impl BertEncoder {
                 for (((r, &w), &p), &ty) in row.iter_mut().zip(w).zip(p).zip(&self.token_type0) {
                     *r = w + p + ty;
                 }
-                layer_norm(row, &self.emb_ln, self.eps);
+                layer_norm(row, &self.emb_ln.gamma, &self.emb_ln.beta, self.eps);
             }
         }
 
@@ -287,7 +316,7 @@ impl BertEncoder {
             ctx: vec![0f32; total * h],
             x1: vec![0f32; total * h],
             inter: vec![0f32; total * self.intermediate],
-            scores: vec![0f32; max_len * max_len],
+            attention: AttentionScratch::new(self.head_dim, max_len),
         };
         for layer in &self.layers {
             self.layer_forward(layer, &mut x, total, &lens, &offsets, &mut buf);
@@ -312,6 +341,7 @@ impl BertEncoder {
             .collect())
     }
 
+    #[inline(always)]
     fn layer_forward(
         &self,
         layer: &Layer,
@@ -322,56 +352,43 @@ impl BertEncoder {
         buf: &mut Buffers,
     ) {
         let (h, d) = (self.hidden, self.head_dim);
-        let scale = 1.0 / (d as f32).sqrt();
 
         // Self-attention, per sequence and head, on views of the packed QKV rows.
-        layer.qkv.forward(x, total, None, &mut buf.qkv);
-        for (&len, &offset) in lens.iter().zip(offsets) {
-            let rows = &buf.qkv[offset * 3 * h..(offset + len) * 3 * h];
-            let ctx = &mut buf.ctx[offset * h..(offset + len) * h];
-            let scores = &mut buf.scores[..len * len];
-            for hd in 0..self.heads {
-                let q = MatRef::strided(&rows[hd * d..], 3 * h, 1);
-                let k_t = MatRef::strided(&rows[h + hd * d..], 1, 3 * h);
-                let v = MatRef::strided(&rows[2 * h + hd * d..], 3 * h, 1);
-                // scores = scale * Q K^T (len x len)
-                matmul(
-                    Mat::row_major(scores, len),
-                    q,
-                    k_t,
-                    (len, len, d),
-                    false,
-                    scale,
-                    Parallelism::None,
-                );
-                for row in scores.chunks_exact_mut(len) {
-                    softmax(row);
-                }
-                // ctx[:, head] = P V (len x d)
-                matmul(
-                    Mat::strided(&mut ctx[hd * d..], h, 1),
-                    MatRef::row_major(scores, len),
-                    v,
-                    (len, d, len),
-                    false,
-                    1.0,
-                    Parallelism::None,
-                );
-            }
+        layer.qkv.product(x, total, &mut buf.qkv);
+        for row in buf.qkv[..total * 3 * h].chunks_exact_mut(3 * h) {
+            add(row, &layer.qkv.bias);
         }
-        layer
-            .attn_out
-            .forward(&buf.ctx, total, Some(x), &mut buf.x1);
-        for row in buf.x1[..total * h].chunks_exact_mut(h) {
-            layer_norm(row, &layer.attn_ln, self.eps);
+        for (&len, &offset) in lens.iter().zip(offsets) {
+            attend(
+                &buf.qkv[offset * 3 * h..(offset + len) * 3 * h],
+                &mut buf.ctx[offset * h..(offset + len) * h],
+                len,
+                h,
+                d,
+                &mut buf.attention,
+            );
+        }
+        layer.attn_out.product(&buf.ctx, total, &mut buf.x1);
+        for (row, residual) in buf.x1[..total * h]
+            .chunks_exact_mut(h)
+            .zip(x.chunks_exact(h))
+        {
+            add_residual(row, &layer.attn_out.bias, residual);
+            layer_norm(row, &layer.attn_ln.gamma, &layer.attn_ln.beta, self.eps);
         }
 
         // Feed-forward.
-        layer.inter.forward(&buf.x1, total, None, &mut buf.inter);
-        gelu(&mut buf.inter[..total * self.intermediate]);
-        layer.out.forward(&buf.inter, total, Some(&buf.x1), x);
-        for row in x[..total * h].chunks_exact_mut(h) {
-            layer_norm(row, &layer.out_ln, self.eps);
+        layer.inter.product(&buf.x1, total, &mut buf.inter);
+        for row in buf.inter[..total * self.intermediate].chunks_exact_mut(self.intermediate) {
+            gelu(row, &layer.inter.bias);
+        }
+        layer.out.product(&buf.inter, total, x);
+        for (row, residual) in x[..total * h]
+            .chunks_exact_mut(h)
+            .zip(buf.x1.chunks_exact(h))
+        {
+            add_residual(row, &layer.out.bias, residual);
+            layer_norm(row, &layer.out_ln.gamma, &layer.out_ln.beta, self.eps);
         }
     }
 }
@@ -382,7 +399,7 @@ struct Buffers {
     ctx: Vec<f32>,
     x1: Vec<f32>,
     inter: Vec<f32>,
-    scores: Vec<f32>,
+    attention: AttentionScratch,
 }
 
 /// A read-only matrix view: element `(r, c)` is `data[r * rs + c * cs]`.
@@ -469,86 +486,96 @@ fn matmul(
     }
 }
 
-/// In-place softmax of one row of (already scaled) attention scores.
-fn softmax(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0f32;
-    for x in row.iter_mut() {
-        *x = (*x - max).exp();
-        sum += *x;
-    }
-    let inv = 1.0 / sum;
-    for x in row.iter_mut() {
-        *x *= inv;
-    }
-}
-
-/// In-place LayerNorm of one row (biased variance, as torch).
-fn layer_norm(row: &mut [f32], ln: &LayerNorm, eps: f32) {
-    let n = row.len() as f32;
-    let mean = row.iter().sum::<f32>() / n;
-    let var = row.iter().map(|&x| (x - mean) * (x - mean)).sum::<f32>() / n;
-    let inv = 1.0 / (var + eps).sqrt();
-    for ((x, &g), &b) in row.iter_mut().zip(&ln.gamma).zip(&ln.beta) {
-        *x = (*x - mean) * inv * g + b;
-    }
-}
-
-/// In-place exact (erf) GELU.
-fn gelu(xs: &mut [f32]) {
-    for x in xs.iter_mut() {
-        *x = 0.5 * *x * (1.0 + erf(*x * std::f32::consts::FRAC_1_SQRT_2));
-    }
-}
-
-/// erf for f32 as a rational function on [-4, 4] (the approximation used by Eigen and
-/// XLA; erf(±4) rounds to ±1 in f32). Branch-free, so the GELU loop vectorises.
-#[inline(always)]
-fn erf(x: f32) -> f32 {
-    const ALPHA: [f32; 7] = [
-        -2.726_142_3e-10,
-        2.770_681_4e-8,
-        -2.101_024e-6,
-        -5.692_506_4e-5,
-        -7.349_906_3e-4,
-        -2.954_6e-3,
-        -1.609_603_3e-2,
-    ];
-    const BETA: [f32; 5] = [
-        -1.456_607_2e-5,
-        -2.133_740_6e-4,
-        -1.682_827e-3,
-        -7.373_329_3e-3,
-        -1.426_474e-2,
-    ];
-    let x = x.clamp(-4.0, 4.0);
-    let x2 = x * x;
-    let mut p = ALPHA[0];
-    for &a in &ALPHA[1..] {
-        p = p * x2 + a;
-    }
-    let mut q = BETA[0];
-    for &b in &BETA[1..] {
-        q = q * x2 + b;
-    }
-    x * p / q
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
+
+    /// A small BERT with deterministic pseudo-random weights: 2 layers of `heads` heads.
+    fn tiny_encoder(hidden: usize, heads: usize) -> Result<BertEncoder> {
+        let config = BertConfig {
+            vocab_size: 50,
+            hidden_size: hidden,
+            num_hidden_layers: 2,
+            num_attention_heads: heads,
+            intermediate_size: 2 * hidden,
+            max_position_embeddings: 64,
+            layer_norm_eps: 1e-12,
+            hidden_act: "gelu".into(),
+            position_embedding_type: "absolute".into(),
+        };
+        let mut seed = 0u32;
+        let mut tensor = |shape: &[usize]| {
+            let n: usize = shape.iter().product();
+            let values: Vec<f32> = (0..n)
+                .map(|_| {
+                    seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                    (seed >> 8) as f32 / (1u32 << 24) as f32 - 0.5
+                })
+                .collect();
+            Tensor::from_vec(values, shape, &candle_core::Device::Cpu).unwrap()
+        };
+        let (h, i) = (hidden, 2 * hidden);
+        let mut weights = HashMap::new();
+        let mut put = |name: String, t: Tensor| weights.insert(name, t);
+        put("embeddings.word_embeddings.weight".into(), tensor(&[50, h]));
+        put(
+            "embeddings.position_embeddings.weight".into(),
+            tensor(&[64, h]),
+        );
+        put(
+            "embeddings.token_type_embeddings.weight".into(),
+            tensor(&[2, h]),
+        );
+        put("embeddings.LayerNorm.weight".into(), tensor(&[h]));
+        put("embeddings.LayerNorm.bias".into(), tensor(&[h]));
+        for n in 0..2 {
+            let l = format!("encoder.layer.{n}");
+            for (name, out, inp) in [
+                ("attention.self.query", h, h),
+                ("attention.self.key", h, h),
+                ("attention.self.value", h, h),
+                ("attention.output.dense", h, h),
+                ("intermediate.dense", i, h),
+                ("output.dense", h, i),
+            ] {
+                put(format!("{l}.{name}.weight"), tensor(&[out, inp]));
+                put(format!("{l}.{name}.bias"), tensor(&[out]));
+            }
+            for ln in ["attention.output.LayerNorm", "output.LayerNorm"] {
+                put(format!("{l}.{ln}.weight"), tensor(&[h]));
+                put(format!("{l}.{ln}.bias"), tensor(&[h]));
+            }
+        }
+        let vb = VarBuilder::from_tensors(weights, DType::F32, &candle_core::Device::Cpu);
+        BertEncoder::load(vb, &config)
+    }
 
     #[test]
-    fn erf_matches_libm() {
-        let mut worst = 0f64;
-        for i in -60_000..=60_000 {
-            let x = i as f32 * 1e-4;
-            let want = candle_core::cpu::erf::erf_f64(f64::from(x));
-            worst = worst.max((f64::from(erf(x)) - want).abs());
+    fn every_compiled_forward_pass_gives_the_same_vectors() {
+        // `embed` runs the AVX-512 or AVX2 build where the CPU has one; the portable
+        // build must agree with it, and both must be unit vectors.
+        let encoder = tiny_encoder(96, 3).unwrap();
+        let seqs: Vec<Vec<u32>> = [1usize, 7, 16, 17, 40]
+            .iter()
+            .map(|&len| (0..len).map(|t| ((t * 7 + len) % 50) as u32).collect())
+            .collect();
+        let seqs: Vec<&[u32]> = seqs.iter().map(Vec::as_slice).collect();
+        let dispatched = encoder.embed(&seqs).unwrap();
+        let portable = encoder.embed_portable(&seqs).unwrap();
+        for (d, p) in dispatched.iter().zip(&portable) {
+            let norm: f32 = d.iter().map(|x| x * x).sum::<f32>().sqrt();
+            assert!((norm - 1.0).abs() < 1e-5);
+            for (a, b) in d.iter().zip(p) {
+                assert!((a - b).abs() < 1e-5, "{a} against {b}");
+            }
         }
-        assert!(worst < 1e-6, "max |erf error| {worst}");
-        assert!((erf(10.0) - 1.0).abs() < 1e-6);
-        assert!((erf(-10.0) + 1.0).abs() < 1e-6);
+    }
+
+    #[test]
+    fn unsupported_head_size_is_an_error_not_a_panic() {
+        let err = tiny_encoder(96, 2).err().expect("heads of 48 are rejected");
+        assert!(err.to_string().contains("48 dimensions"), "{err}");
     }
 
     #[test]
@@ -589,21 +616,5 @@ mod tests {
             1.0,
             Parallelism::None,
         );
-    }
-
-    #[test]
-    fn gelu_matches_candle() {
-        let xs: Vec<f32> = (-800..=800).map(|i| i as f32 * 0.01).collect();
-        let want: Vec<f32> = Tensor::new(xs.as_slice(), &candle_core::Device::Cpu)
-            .unwrap()
-            .gelu_erf()
-            .unwrap()
-            .to_vec1()
-            .unwrap();
-        let mut got = xs.clone();
-        gelu(&mut got);
-        for ((x, g), w) in xs.iter().zip(&got).zip(&want) {
-            assert!((g - w).abs() < 1e-6, "gelu({x}) = {g}, candle {w}");
-        }
     }
 }

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 
+mod attention;
 mod bert;
+mod kernels;
 mod local;
 pub use local::LocalEmbedder;
 

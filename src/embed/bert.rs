@@ -27,6 +27,7 @@ use gemm::Parallelism;
 
 use super::attention::{attend, supports as supports_head_dim, AttentionScratch};
 use super::kernels::{add, add_residual, gelu, layer_norm};
+use super::small_product::{Panels, MAX_ROWS as SMALL_PRODUCT_ROWS};
 
 type Result<T> = candle_core::Result<T>;
 
@@ -65,6 +66,8 @@ struct LayerNorm {
 /// A dense layer `y = x W^T + b`, with `W^T` stored row-major as `(inputs, outputs)`.
 struct Dense {
     wt: Vec<f32>,
+    /// The same weights laid out for the few rows of a short text (`small_product.rs`).
+    panels: Panels,
     bias: Vec<f32>,
     inputs: usize,
     outputs: usize,
@@ -81,6 +84,7 @@ impl Dense {
             candle_core::bail!("bias of {} for {outputs} outputs", bias.len());
         }
         Ok(Self {
+            panels: Panels::new(&wt, inputs, outputs),
             wt,
             bias,
             inputs,
@@ -91,6 +95,18 @@ impl Dense {
     /// `out = x W^T` for `rows` packed rows, without the bias: the caller adds it in
     /// the element-wise pass that follows (GELU, LayerNorm), saving a pass over `out`.
     fn product(&self, x: &[f32], rows: usize, out: &mut [f32]) {
+        if rows <= SMALL_PRODUCT_ROWS
+            && self
+                .panels
+                .product(
+                    &x[..rows * self.inputs],
+                    rows,
+                    &mut out[..rows * self.outputs],
+                )
+                .is_some()
+        {
+            return;
+        }
         matmul(
             Mat::row_major(&mut out[..rows * self.outputs], self.outputs),
             MatRef::row_major(&x[..rows * self.inputs], self.inputs),

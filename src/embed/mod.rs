@@ -8,6 +8,7 @@ mod attention;
 mod bert;
 mod kernels;
 mod local;
+mod small_product;
 pub use local::LocalEmbedder;
 
 /// Errors from an embedding backend.

@@ -7,7 +7,9 @@
 //! behind candle's CPU matmul) and the element-wise work is fused into a few passes:
 //!
 //! * a batch's tokens are packed without padding; attention runs per sequence on the
-//!   packed Q/K/V rows, in a kernel of its own for short sequences (`attention.rs`);
+//!   packed Q/K/V rows, in a kernel of its own (`attention.rs`);
+//! * a product of a few rows (one question) streams panel-packed weights through an
+//!   AVX-512 kernel (`small_product.rs`); larger ones go to `gemm`;
 //! * `gemm` writes each product without its bias; the bias (and the residual) is added
 //!   in the element-wise pass that follows, so GELU and add + LayerNorm are single
 //!   in-place passes;

@@ -20,8 +20,21 @@ const PANEL: usize = 64;
 /// `gemm`, whose packed micro-kernel does more work per weight loaded.
 pub(super) const MAX_ROWS: usize = 48;
 
+/// Whether this CPU runs the kernel (AVX-512F and FMA, checked once by std and cached).
+fn kernel_available() -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        std::arch::is_x86_feature_detected!("avx512f") && std::arch::is_x86_feature_detected!("fma")
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        false
+    }
+}
+
 /// A weight matrix `(inputs, outputs)` as panels `[outputs / 64][inputs][64]`, the last
-/// panel padded with zeros.
+/// panel padded with zeros; empty on a CPU that cannot run the kernel, which then holds
+/// no second copy of the weights.
 pub(super) struct Panels {
     data: Vec<f32>,
     inputs: usize,
@@ -32,7 +45,11 @@ impl Panels {
     /// From `W^T` stored row-major as `(inputs, outputs)`.
     pub(super) fn new(wt: &[f32], inputs: usize, outputs: usize) -> Self {
         assert_eq!(wt.len(), inputs * outputs, "weights of the wrong size");
-        let panels = outputs.div_ceil(PANEL);
+        let panels = if kernel_available() {
+            outputs.div_ceil(PANEL)
+        } else {
+            0
+        };
         let mut data = vec![0f32; panels * inputs * PANEL];
         for (p, panel) in data.chunks_exact_mut(inputs * PANEL).enumerate() {
             let first = p * PANEL;
@@ -54,9 +71,7 @@ impl Panels {
     pub(super) fn product(&self, x: &[f32], rows: usize, out: &mut [f32]) -> Option<()> {
         #[cfg(target_arch = "x86_64")]
         {
-            if std::arch::is_x86_feature_detected!("avx512f")
-                && std::arch::is_x86_feature_detected!("fma")
-            {
+            if kernel_available() {
                 assert!(x.len() >= rows * self.inputs, "product input too short");
                 assert!(out.len() >= rows * self.outputs, "product output too short");
                 // Two halves of the panels, on a second core when one is free (rayon
@@ -194,9 +209,7 @@ mod tests {
 
     #[test]
     fn matches_a_naive_product_for_every_row_count_and_a_partial_panel() {
-        if !(std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("fma"))
-        {
+        if !kernel_available() {
             eprintln!("no AVX-512F: the kernel is not used on this CPU, nothing to check");
             return;
         }

@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod app;
 pub mod bench;
+pub mod cache;
 pub mod chat;
 pub mod chunk;
 pub mod coach;

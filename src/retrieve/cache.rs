@@ -6,6 +6,8 @@ use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
+use crate::cache::Generations;
+
 /// A least-recently-used map with a fixed capacity.
 ///
 /// Lookups and inserts are O(1); evicting scans for the oldest entry, O(capacity), which
@@ -58,25 +60,18 @@ impl<K: Hash + Eq + Clone, V: Clone> Lru<K, V> {
 }
 
 /// Vectors of texts keyed by a 64-bit hash of the text (a bank of 1,000 stories has
-/// ~20,000 sentences, ~30 MB of vectors), kept in two generations of at most half the
-/// capacity each. When the current generation is full it becomes the previous one and
-/// the old previous one is dropped; a vector found in the previous generation moves
-/// back to the current one. So a full cache forgets what has gone unused longest, half
-/// at a time, not everything at once (the sentences `serve` warmed included), and every
-/// operation is O(1).
+/// ~20,000 sentences, ~30 MB of vectors), bounded by [`Generations`]: a full cache
+/// forgets what has gone unused longest, half at a time, not everything at once (the
+/// sentences `serve` warmed included).
 #[derive(Debug)]
 pub struct VectorCache {
-    generation: usize,
-    current: HashMap<u64, Arc<Vec<f32>>>,
-    previous: HashMap<u64, Arc<Vec<f32>>>,
+    vectors: Generations<u64, Arc<Vec<f32>>>,
 }
 
 impl VectorCache {
     pub fn new(capacity: usize) -> Self {
         Self {
-            generation: (capacity / 2).max(1),
-            current: HashMap::new(),
-            previous: HashMap::new(),
+            vectors: Generations::new(capacity),
         }
     }
 
@@ -87,29 +82,16 @@ impl VectorCache {
     }
 
     pub fn get(&mut self, text: &str) -> Option<Arc<Vec<f32>>> {
-        let key = Self::key(text);
-        if let Some(v) = self.current.get(&key) {
-            return Some(v.clone());
-        }
-        let v = self.previous.remove(&key)?;
-        self.insert_key(key, v.clone());
-        Some(v)
+        self.vectors.get(&Self::key(text))
     }
 
     pub fn insert(&mut self, text: &str, vector: Arc<Vec<f32>>) {
-        self.insert_key(Self::key(text), vector);
-    }
-
-    fn insert_key(&mut self, key: u64, vector: Arc<Vec<f32>>) {
-        if self.current.len() >= self.generation && !self.current.contains_key(&key) {
-            self.previous = std::mem::take(&mut self.current);
-        }
-        self.current.insert(key, vector);
+        self.vectors.insert(Self::key(text), vector);
     }
 
     #[cfg(test)]
     pub fn len(&self) -> usize {
-        self.current.len() + self.previous.len()
+        self.vectors.len()
     }
 }
 
@@ -138,25 +120,5 @@ mod tests {
         }
         assert!(cache.len() <= 2);
         assert!(cache.get("z").is_some());
-    }
-
-    #[test]
-    fn vector_cache_forgets_the_unused_half_and_keeps_what_is_used() {
-        let mut cache = VectorCache::new(6);
-        let text = |i: usize| format!("sentence {i}");
-        for i in 0..6 {
-            cache.insert(&text(i), Arc::new(vec![i as f32]));
-        }
-        assert_eq!(cache.len(), 6, "a full cache keeps everything");
-        // Used again: moves to the current generation.
-        assert_eq!(cache.get(&text(1)).unwrap()[0], 1.0);
-        for i in 6..9 {
-            cache.insert(&text(i), Arc::new(vec![i as f32]));
-        }
-        assert!(cache.len() <= 6);
-        assert!(cache.get(&text(1)).is_some(), "recently used survives");
-        assert!(cache.get(&text(8)).is_some(), "newest survives");
-        assert!(cache.get(&text(0)).is_none(), "oldest unused is gone");
-        assert!(cache.get(&text(2)).is_none());
     }
 }

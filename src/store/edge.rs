@@ -9,7 +9,9 @@
 //! copies `optimize` builds for large segments, split over threads by the parts of the
 //! scope for a large one (see `edge::partition`); with graph search on, a search of one
 //! kind walks that user's graph for that kind once `optimize` has built one, and a
-//! short graph result is searched again exactly (see `store::dense`).
+//! short graph result is searched again exactly (see `store::dense`). A search asks
+//! Qdrant for ids and scores and takes the hits' payloads from memory where it can
+//! (see `edge::payload_cache`).
 //!
 //! The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
 //! `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an
@@ -21,6 +23,7 @@
 mod filter;
 mod partition;
 mod payload;
+mod payload_cache;
 mod request;
 mod schema;
 
@@ -41,6 +44,7 @@ use qdrant_edge::{
 
 pub use schema::EdgeOptions;
 
+use self::payload_cache::PayloadCache;
 use self::schema::{DENSE, SPARSE};
 use super::dense::{uses_graph, DenseSearch, IndexLayout};
 use super::{
@@ -100,6 +104,8 @@ struct Inner {
     /// Threads searching now, the extra threads of parallel scans included: a scan
     /// splits only over cores that no other search is using.
     searching: AtomicUsize,
+    /// Decoded payloads of points searches returned, by id; forgotten on every write.
+    payloads: PayloadCache,
     path: PathBuf,
 }
 
@@ -189,6 +195,7 @@ impl EdgeStore {
                 .unwrap_or(partition::PARALLEL_SCAN_MIN_POINTS),
             scan_threads: partition::scan_threads(),
             searching: AtomicUsize::new(0),
+            payloads: PayloadCache::new(payload_cache::CAPACITY),
             path: dir.to_owned(),
         };
         Ok(Self {
@@ -385,9 +392,12 @@ impl Inner {
             .try_for_each(|operation| self.update(operation, what))
     }
 
-    /// One shard update; the caller holds the writer lock.
+    /// One shard update; the caller holds the writer lock. Cached payloads are
+    /// forgotten once it has finished, whether or not it succeeded.
     fn update(&self, operation: UpdateOperation, what: &str) -> Result<(), StoreError> {
-        self.shard.update(operation).map_err(|e| backend(what, e))
+        let updated = self.shard.update(operation);
+        self.payloads.written();
+        updated.map_err(|e| backend(what, e))
     }
 
     fn documents(&self, filter: Filter) -> Result<Vec<StoredDocument>, StoreError> {
@@ -487,16 +497,62 @@ impl Inner {
             .shard
             .query(request)
             .map_err(|e| backend("search", e))?;
-        points
+        let (ids, scores): (Vec<PointId>, Vec<f32>) = points
             .into_iter()
             .take(query.limit)
-            .map(|p| {
-                Ok(ChunkHit {
-                    score: p.score,
-                    payload: payload::from_payload(p.payload)?,
+            .map(|p| (p.id, p.score))
+            .unzip();
+        let payloads = self.payloads_of(&ids)?;
+        // A point deleted since the query has no payload and is left out.
+        Ok(scores
+            .into_iter()
+            .zip(payloads)
+            .filter_map(|(score, payload)| {
+                payload.map(|p| ChunkHit {
+                    score,
+                    payload: ChunkPayload::clone(&p),
                 })
             })
-            .collect()
+            .collect())
+    }
+
+    /// The payload of each point, from the cache or else read from the shard (one
+    /// `retrieve` for all those missing); `None` for a point that no longer exists.
+    fn payloads_of(&self, ids: &[PointId]) -> Result<Vec<Option<Arc<ChunkPayload>>>, StoreError> {
+        let (mut found, epoch) = self.payloads.get(ids);
+        let missing: Vec<PointId> = ids
+            .iter()
+            .zip(&found)
+            .filter(|(_, p)| p.is_none())
+            .map(|(id, _)| *id)
+            .collect();
+        if missing.is_empty() {
+            return Ok(found);
+        }
+        let records = self
+            .shard
+            .retrieve(
+                &missing,
+                Some(WithPayloadInterface::Bool(true)),
+                Some(WithVector::Bool(false)),
+            )
+            .map_err(|e| backend("read payloads", e))?;
+        let mut read = HashMap::with_capacity(records.len());
+        for record in records {
+            read.insert(record.id, Arc::new(payload::from_payload(record.payload)?));
+        }
+        for (id, slot) in ids.iter().zip(found.iter_mut()) {
+            if slot.is_none() {
+                *slot = read.get(id).cloned();
+            }
+        }
+        tracing::debug!(
+            read = read.len(),
+            cached = ids.len() - missing.len(),
+            "payloads"
+        );
+        self.payloads.keep(epoch, read);
+        Ok(found)
     }
 
     fn count(&self, filter: Filter) -> Result<usize, StoreError> {

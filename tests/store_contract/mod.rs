@@ -59,6 +59,7 @@ macro_rules! store_contract_tests {
         store_contract_tests!(@case $backend, delete_documents_removes_exactly_those_documents);
         store_contract_tests!(@case $backend, chunks_lists_every_chunk_of_one_kind_of_one_user);
         store_contract_tests!(@case $backend, set_document_lines_moves_the_document_and_each_chunk);
+        store_contract_tests!(@case $backend, a_rewritten_chunk_is_found_as_rewritten);
         store_contract_tests!(@case $backend, documents_reports_missing_chunks_and_mixed_versions_as_incomplete);
         store_contract_tests!(@case $backend, flushed_writes_survive_a_restart);
         store_contract_tests!(@case $backend, a_store_refuses_vectors_of_another_dimension);
@@ -367,6 +368,15 @@ pub async fn set_document_lines_moves_the_document_and_each_chunk(backend: &impl
     let points = documents(&mut Rng(4), "alice", 2, 3);
     let probes: Vec<_> = points[..3].iter().map(|p| p.dense.clone()).collect();
     store.upsert(points).await.unwrap();
+    // Searched once before the move, so that a backend holding payloads it has read
+    // must not answer with them afterwards.
+    for probe in &probes {
+        let hits = store
+            .search("alice", &query(probe.clone(), "", SearchMode::Dense, 1))
+            .await
+            .unwrap();
+        assert_eq!(hits[0].payload.doc_lines, LineSpan::new(1, 30));
+    }
 
     let chunk_lines = [
         LineSpan::new(101, 105),
@@ -395,6 +405,62 @@ pub async fn set_document_lines_moves_the_document_and_each_chunk(backend: &impl
         LineSpan::new(1, 30),
         "other document untouched"
     );
+}
+
+/// A story re-ingested with new text keeps its chunks' point ids (they are made from
+/// user, document and chunk index): every search after the rewrite returns the new
+/// payload, and none after a delete, even for points searched before.
+pub async fn a_rewritten_chunk_is_found_as_rewritten(backend: &impl Backend) {
+    let store = backend.open().await;
+    let points = documents(&mut Rng(9), "alice", 3, 2);
+    let target = points[2].clone();
+    store.upsert(points).await.unwrap();
+    let search = |mode: SearchMode, text: &str| {
+        // Every chunk of the user: each list holds the target.
+        let (store, q) = (store.clone(), query(target.dense.clone(), text, mode, 10));
+        async move { store.search("alice", &q).await.unwrap() }
+    };
+    let of_target = |hits: &[ChunkHit]| {
+        hits.iter()
+            .find(|h| h.payload.doc_id == target.payload.doc_id && h.payload.chunk_index == 0)
+            .map(|h| h.payload.clone())
+    };
+    for mode in MODES {
+        let hits = search(mode, "quarter").await;
+        assert_eq!(
+            of_target(&hits),
+            Some(target.payload.clone()),
+            "{mode:?} before"
+        );
+    }
+
+    let mut rewritten = target.clone();
+    rewritten.sparse_text = "zanzibar quarter postmortem".into();
+    rewritten.payload.text = "We wrote a postmortem of the zanzibar outage.".into();
+    rewritten.payload.content_hash = "h2".into();
+    rewritten.payload.section = SectionKind::Result;
+    store.upsert(vec![rewritten.clone()]).await.unwrap();
+    for mode in MODES {
+        let hits = search(mode, "zanzibar quarter").await;
+        assert_eq!(
+            of_target(&hits),
+            Some(rewritten.payload.clone()),
+            "{mode:?} after the rewrite"
+        );
+    }
+
+    store
+        .delete_documents("alice", std::slice::from_ref(&target.payload.doc_id))
+        .await
+        .unwrap();
+    for mode in MODES {
+        let hits = search(mode, "zanzibar quarter").await;
+        assert!(
+            hits.iter()
+                .all(|h| h.payload.doc_id != target.payload.doc_id),
+            "{mode:?}: a deleted document is not found"
+        );
+    }
 }
 
 pub async fn documents_reports_missing_chunks_and_mixed_versions_as_incomplete(

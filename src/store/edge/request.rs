@@ -123,6 +123,8 @@ fn request(
         offset: 0,
         params: ranking.params,
         with_vector: WithVector::Bool(false),
-        with_payload: WithPayloadInterface::Bool(true),
+        // Ids and scores only: payloads come from `Inner::payloads` (see
+        // `edge::payload_cache`).
+        with_payload: WithPayloadInterface::Bool(false),
     }
 }

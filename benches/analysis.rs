@@ -5,11 +5,10 @@
 //! `cargo bench --bench analysis`; the last lines print the ratio to the baseline.
 
 use std::hint::black_box;
-use std::time::Instant;
 
 use criterion::{criterion_group, Criterion};
 use starcoach::analysis::{analyze, parse};
-use starcoach::bench::analysis::{vtt, whisper_json};
+use starcoach::bench::analysis::{median_us, vtt, whisper_json};
 
 /// Words in the generated answer (`starcoach::bench::analysis` builds it from the
 /// labelled answers: ~450 words at 150 wpm, as WebVTT and as Whisper JSON).
@@ -56,19 +55,6 @@ fn benches(c: &mut Criterion) {
 }
 
 criterion_group!(analysis, benches);
-
-/// Median of `runs` timings of `f`, in microseconds.
-fn median_us(runs: usize, mut f: impl FnMut()) -> f64 {
-    let mut times: Vec<f64> = (0..runs)
-        .map(|_| {
-            let start = Instant::now();
-            f();
-            start.elapsed().as_secs_f64() * 1e6
-        })
-        .collect();
-    times.sort_by(f64::total_cmp);
-    times[times.len() / 2]
-}
 
 fn main() {
     analysis();

@@ -101,7 +101,8 @@ fn full(input: &str) -> anyhow::Result<usize> {
     Ok(analyze(&parse(input, None)?).word_count)
 }
 
-fn median_us(runs: usize, mut f: impl FnMut()) -> f64 {
+/// Median of `runs` timings of `f` (at least one), in microseconds.
+pub fn median_us(runs: usize, mut f: impl FnMut()) -> f64 {
     let mut times: Vec<f64> = (0..runs.max(1))
         .map(|_| {
             let start = Instant::now();

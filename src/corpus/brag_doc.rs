@@ -181,20 +181,14 @@ fn note(
     }
     let title = note_title(lines, indices);
     let span = LineSpan::new(first + 1, last + 1);
-    Some(Document {
-        id: ids.id_for(&title),
-        source: source.to_string(),
-        kind: DocumentKind::Note,
+    Some(Document::note(
+        ids.id_for(&title),
+        source,
         title,
-        tags: Vec::new(),
-        sections: vec![Section {
-            kind: SectionKind::Body,
-            heading: None,
-            text,
-            lines: span,
-        }],
-        lines: span,
-    })
+        None,
+        text,
+        span,
+    ))
 }
 
 /// Split the file into drafts (preamble + marker parts) and the trailing text.

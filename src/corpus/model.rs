@@ -102,6 +102,31 @@ pub struct Document {
 }
 
 impl Document {
+    /// A note: one untagged body section spanning the whole document.
+    pub fn note(
+        id: String,
+        source: &str,
+        title: String,
+        heading: Option<String>,
+        text: String,
+        lines: LineSpan,
+    ) -> Self {
+        Document {
+            id,
+            source: source.to_string(),
+            kind: DocumentKind::Note,
+            title,
+            tags: Vec::new(),
+            sections: vec![Section {
+                kind: SectionKind::Body,
+                heading,
+                text,
+                lines,
+            }],
+            lines,
+        }
+    }
+
     /// All section texts joined, in order.
     pub fn text(&self) -> String {
         self.sections

@@ -24,7 +24,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::model::{Document, DocumentKind, LineSpan, ParsedFile, Section, SectionKind, Skipped};
+use super::model::{Document, LineSpan, ParsedFile, Skipped};
 use super::story_bank::markdown_heading;
 use super::text::{clean_lines, is_cjk, short_title, title_from_line, word_count, IdAllocator};
 
@@ -514,20 +514,14 @@ pub fn parse(source: &str, text: &str) -> ParsedFile {
             let heading = chunk.heading.map(|h| lines[h].trim());
             let title = title_for(label, chunk.heading.map(|h| heading_text(lines[h])), &body);
             let span = LineSpan::new(start + 1, last + 1);
-            out.documents.push(Document {
-                id: ids.id_for(&title),
-                source: source.to_string(),
-                kind: DocumentKind::Note,
+            out.documents.push(Document::note(
+                ids.id_for(&title),
+                source,
                 title,
-                tags: Vec::new(),
-                sections: vec![Section {
-                    kind: SectionKind::Body,
-                    heading: heading.map(str::to_string),
-                    text: body,
-                    lines: span,
-                }],
-                lines: span,
-            });
+                heading.map(str::to_string),
+                body,
+                span,
+            ));
         }
     }
     out
@@ -536,6 +530,7 @@ pub fn parse(source: &str, text: &str) -> ParsedFile {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::corpus::model::{DocumentKind, SectionKind};
 
     fn titles(p: &ParsedFile) -> Vec<&str> {
         p.documents.iter().map(|d| d.title.as_str()).collect()

@@ -412,6 +412,12 @@ fn print_matches(response: &MatchResponse) {
     if let Some(gap) = &response.gap {
         println!("GAP: {}", gap.message);
     }
+    if levels_out_of_rank_order(response) {
+        println!("Ranked by meaning and shared words together. The fit level reads how closely");
+        println!(
+            "each story's best passage answers the question: a story ranked lower can fit better."
+        );
+    }
     println!();
     for story in &response.stories {
         println!(
@@ -464,6 +470,15 @@ fn print_matches(response: &MatchResponse) {
             );
         }
     }
+}
+
+/// Whether a story has a better fit level than one ranked above it.
+fn levels_out_of_rank_order(response: &MatchResponse) -> bool {
+    response.stories.iter().enumerate().any(|(i, story)| {
+        response.stories[..i]
+            .iter()
+            .any(|above| above.fit < story.fit)
+    })
 }
 
 fn print_coverage(report: &starcoach::coverage::CoverageReport) {

@@ -59,6 +59,63 @@ fn ingest_and_match_from_the_command_line() {
     );
 }
 
+/// The human output explains a fit level above a better-ranked story exactly when one
+/// occurs, and embedded Qdrant's start-up warnings stay off the terminal.
+#[test]
+fn match_output_explains_levels_out_of_rank_order_and_stays_quiet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let out = starcoach(&store)
+        .env_remove("RUST_LOG")
+        .args(["ingest", "corpus"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("Feature flags"), "{stderr}");
+    assert!(!stderr.contains("MULTI_MMAP"), "{stderr}");
+
+    let level = |s: &serde_json::Value| match s["fit"].as_str().unwrap() {
+        "strong" => 2,
+        "workable" => 1,
+        _ => 0,
+    };
+    for question in [
+        "Tell me about a time you had to deliver bad news to a customer",
+        "Tell me about a time you mentored someone",
+        "Describe a time you disagreed with your manager",
+    ] {
+        let json = starcoach(&store)
+            .args(["match", question, "--json"])
+            .output()
+            .unwrap();
+        let response: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+        let levels: Vec<i32> = response["stories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(level)
+            .collect();
+        let out_of_order = levels
+            .iter()
+            .enumerate()
+            .any(|(i, l)| levels[..i].iter().any(|above| above < l));
+        let out = starcoach(&store)
+            .env_remove("RUST_LOG")
+            .args(["match", question])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            text.contains("a story ranked lower can fit better"),
+            out_of_order,
+            "{question}: levels {levels:?}\n{text}"
+        );
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("Feature flags"), "{stderr}");
+    }
+}
+
 #[test]
 fn bad_input_exits_non_zero_with_a_message() {
     let tmp = tempfile::tempdir().unwrap();

@@ -472,13 +472,10 @@ fn print_matches(response: &MatchResponse) {
     }
 }
 
-/// Whether a story has a better fit level than one ranked above it.
+/// Whether a story has a better fit level than one ranked above it (the levels do not
+/// fall or stay level down the list).
 fn levels_out_of_rank_order(response: &MatchResponse) -> bool {
-    response.stories.iter().enumerate().any(|(i, story)| {
-        response.stories[..i]
-            .iter()
-            .any(|above| above.fit < story.fit)
-    })
+    response.stories.windows(2).any(|w| w[0].fit < w[1].fit)
 }
 
 fn print_coverage(report: &starcoach::coverage::CoverageReport) {

@@ -96,10 +96,7 @@ fn match_output_explains_levels_out_of_rank_order_and_stays_quiet() {
             .iter()
             .map(level)
             .collect();
-        let out_of_order = levels
-            .iter()
-            .enumerate()
-            .any(|(i, l)| levels[..i].iter().any(|above| above < l));
+        let out_of_order = levels.windows(2).any(|w| w[0] < w[1]);
         let out = starcoach(&store)
             .env_remove("RUST_LOG")
             .args(["match", question])

@@ -179,6 +179,11 @@ pub struct MethodMetrics {
     pub gap_correct: usize,
     pub gap_precision: f64,
     pub gap_recall: f64,
+    /// How well fit scores separate acceptable stories from the others: over every
+    /// pair of an acceptable and an unacceptable story in one question's top 5, the
+    /// share where the acceptable one has the higher fit score (ties count half).
+    /// `None` without such pairs.
+    pub fit_separation: Option<f64>,
 }
 
 /// Metrics of every method on one split.
@@ -245,6 +250,8 @@ pub struct MethodResult {
     pub top: Vec<RankedStory>,
     /// Fit score of the first acceptable story, if ranked.
     pub accepted_fit: Option<f32>,
+    /// Whether each story of `top` is acceptable.
+    pub acceptable: Vec<bool>,
 }
 
 /// Every method's answer to one question.
@@ -355,6 +362,8 @@ pub async fn run_with_settings(
 
 /// How deep the ranking is read for MRR.
 const DEPTH: usize = 10;
+/// Stories kept per question in the report, and read for the fit separation.
+const TOP_SHOWN: usize = 5;
 
 /// Ingest every bank the selected questions use (incremental: a kept store embeds
 /// nothing the second time), then rank every selected question with every method.
@@ -400,7 +409,13 @@ pub async fn run(
                 rank,
                 gap: ranking.gap,
                 accepted_fit: rank.map(|r| ranking.stories[r - 1].fit_score),
-                top: ranking.stories.iter().take(5).cloned().collect(),
+                top: ranking.stories.iter().take(TOP_SHOWN).cloned().collect(),
+                acceptable: ranking
+                    .stories
+                    .iter()
+                    .take(TOP_SHOWN)
+                    .map(|s| q.accepts(&s.doc_id))
+                    .collect(),
             });
         }
         questions.push(QuestionResult {
@@ -479,8 +494,21 @@ pub fn metrics(method: Method, questions: &[&QuestionResult]) -> MethodMetrics {
     let mut answerable = 0;
     let (mut h1, mut h3, mut rr) = (0.0, 0.0, 0.0);
     let (mut gap_expected, mut gap_declared, mut gap_correct) = (0, 0, 0);
+    let (mut separated, mut pairs) = (0.0, 0usize);
     for q in questions {
         let Some(r) = q.result(method) else { continue };
+        for (good, good_ok) in r.top.iter().zip(&r.acceptable) {
+            for (other, other_ok) in r.top.iter().zip(&r.acceptable) {
+                if *good_ok && !*other_ok {
+                    pairs += 1;
+                    separated += match good.fit_score.total_cmp(&other.fit_score) {
+                        std::cmp::Ordering::Greater => 1.0,
+                        std::cmp::Ordering::Equal => 0.5,
+                        std::cmp::Ordering::Less => 0.0,
+                    };
+                }
+            }
+        }
         if r.gap {
             gap_declared += 1;
         }
@@ -514,6 +542,7 @@ pub fn metrics(method: Method, questions: &[&QuestionResult]) -> MethodMetrics {
         gap_correct,
         gap_precision: ratio(gap_correct, gap_declared),
         gap_recall: ratio(gap_correct, gap_expected),
+        fit_separation: (pairs > 0).then(|| separated / pairs as f64),
     }
 }
 
@@ -537,7 +566,7 @@ pub fn render(report: &EvalReport) -> String {
     for s in &report.splits {
         let _ = writeln!(
             out,
-            "split {} ({} questions)\n  {:<8} {:>6} {:>6} {:>6} {:>9} {:>9}",
+            "split {} ({} questions)\n  {:<8} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8}",
             s.split.as_str(),
             s.questions,
             "method",
@@ -545,7 +574,8 @@ pub fn render(report: &EvalReport) -> String {
             "hit@3",
             "MRR",
             "gap prec",
-            "gap rec"
+            "gap rec",
+            "fit sep"
         );
         for m in &s.methods {
             // Precision is undefined when no gap was declared.
@@ -554,15 +584,19 @@ pub fn render(report: &EvalReport) -> String {
             } else {
                 format!("{:.3}", m.gap_precision)
             };
+            let separation = m
+                .fit_separation
+                .map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
             let _ = writeln!(
                 out,
-                "  {:<8} {:>6.3} {:>6.3} {:>6.3} {:>9} {:>9.3}   ({} answerable; gaps: {} expected, {} declared, {} right)",
+                "  {:<8} {:>6.3} {:>6.3} {:>6.3} {:>9} {:>9.3} {:>8}   ({} answerable; gaps: {} expected, {} declared, {} right)",
                 m.method.as_str(),
                 m.hit_at_1,
                 m.hit_at_3,
                 m.mrr,
                 precision,
                 m.gap_recall,
+                separation,
                 m.answerable,
                 m.gap_expected,
                 m.gap_declared,
@@ -623,6 +657,7 @@ pub fn render(report: &EvalReport) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::retrieve::FitLevel;
 
     fn q(expects_gap: bool, results: Vec<(Method, Option<usize>, bool)>) -> QuestionResult {
         QuestionResult {
@@ -642,6 +677,7 @@ mod tests {
                     gap,
                     top: vec![],
                     accepted_fit: None,
+                    acceptable: vec![],
                 })
                 .collect(),
         }
@@ -664,6 +700,35 @@ mod tests {
         assert_eq!((m.gap_expected, m.gap_declared, m.gap_correct), (1, 2, 1));
         assert!((m.gap_precision - 0.5).abs() < 1e-9);
         assert!((m.gap_recall - 1.0).abs() < 1e-9);
+        assert_eq!(m.fit_separation, None);
+    }
+
+    #[test]
+    fn fit_separation_counts_acceptable_over_other_pairs_within_a_question() {
+        let story = |fit_score: f32| RankedStory {
+            doc_id: String::new(),
+            title: String::new(),
+            score: 0.0,
+            fit_score,
+            fit: FitLevel::Stretch,
+            dense: 0.0,
+            bm25: 0.0,
+            bm25_raw: 0.0,
+            competency: 0.0,
+            sentence: 0.0,
+            tag: 0.0,
+        };
+        let mut first = q(false, vec![(Method::Hybrid, Some(2), false)]);
+        // Acceptable 0.4 against others 0.5 (lost), 0.3 (won), 0.4 (tie).
+        first.results[0].top = vec![story(0.5), story(0.4), story(0.3), story(0.4)];
+        first.results[0].acceptable = vec![false, true, false, false];
+        let mut second = q(false, vec![(Method::Hybrid, Some(1), false)]);
+        // A pair across questions never counts: only 0.2 over 0.1 here.
+        second.results[0].top = vec![story(0.2), story(0.1)];
+        second.results[0].acceptable = vec![true, false];
+        let m = metrics(Method::Hybrid, &[&first, &second]);
+        let expected = (0.0 + 1.0 + 0.5 + 1.0) / 4.0;
+        assert!((m.fit_separation.unwrap() - expected).abs() < 1e-9);
     }
 
     #[test]

@@ -160,10 +160,17 @@ pub fn advise(
     let mut avoid = Vec::new();
     let quoted: Vec<&str> = evidence.iter().map(|e| e.text.as_str()).collect();
 
-    // Stress: what you did and what came of it, as it answers the question.
-    let action = evidence
+    // Stress: what you did and what came of it, as it answers the question. Of the
+    // action and task evidence, a sentence that says "I" is what you did; another
+    // ("Marcus disagreed at first") is only the fallback.
+    let actions: Vec<&Evidence> = evidence
         .iter()
-        .find(|e| matches!(e.section, SectionKind::Action | SectionKind::Task));
+        .filter(|e| matches!(e.section, SectionKind::Action | SectionKind::Task))
+        .collect();
+    let action = actions
+        .iter()
+        .find(|e| speaks_of_self(&lowercase_words(&e.text)))
+        .or(actions.first());
     if let Some(e) = action {
         stress.push(format!("Lead with what you did: \"{}\"", e.text));
     }
@@ -231,18 +238,25 @@ fn has_number(s: &str) -> bool {
     s.chars().any(|c| c.is_ascii_digit())
 }
 
-/// A sentence about the team's work with no word about the speaker's own.
-fn is_team_sentence(s: &str) -> bool {
-    let words: Vec<String> = s
-        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+/// A sentence's words, lowercased, apostrophes kept ("i'm").
+fn lowercase_words(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric() && c != '\'')
         .filter(|w| !w.is_empty())
         .map(str::to_lowercase)
-        .collect();
-    let team = words.iter().any(|w| w == "we");
-    let own = words
+        .collect()
+}
+
+/// Whether the speaker speaks of themself ("I", "my", "me", "I'm", ...).
+fn speaks_of_self(words: &[String]) -> bool {
+    words
         .iter()
-        .any(|w| w == "i" || w == "my" || w == "me" || w.starts_with("i'"));
-    team && !own
+        .any(|w| w == "i" || w == "my" || w == "me" || w.starts_with("i'"))
+}
+
+/// A sentence about the team's work with no word about the speaker's own.
+fn is_team_sentence(s: &str) -> bool {
+    let words = lowercase_words(s);
+    words.iter().any(|w| w == "we") && !speaks_of_self(&words)
 }
 
 #[cfg(test)]
@@ -333,6 +347,35 @@ mod tests {
             avoid.iter().any(|a| a.contains("long history")),
             "{avoid:?}"
         );
+    }
+
+    #[test]
+    fn the_action_to_lead_with_is_one_the_speaker_did() {
+        let sentences = vec![
+            scored(
+                "Marcus disagreed at first because he had already given the VP a date.",
+                SectionKind::Action,
+                0.5,
+                0,
+            ),
+            scored(
+                "I offered to write a one-page summary and to join him in the meeting.",
+                SectionKind::Action,
+                0.4,
+                1,
+            ),
+        ];
+        let evidence = select_evidence(&sentences);
+        assert!(evidence[0].text.starts_with("Marcus"), "{evidence:?}");
+        let words = SectionWords {
+            context: 10,
+            total: 80,
+        };
+        let (stress, _) = advise(&sentences, &evidence, words);
+        assert!(stress[0].contains("I offered"), "{stress:?}");
+        // Without a first-person sentence, the best action is still the one to stress.
+        let (stress, _) = advise(&sentences[..1], &evidence[..1], words);
+        assert!(stress[0].contains("Marcus"), "{stress:?}");
     }
 
     #[test]

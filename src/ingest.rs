@@ -83,6 +83,9 @@ pub struct IngestReport {
     pub skipped: Vec<Skipped>,
     pub changes: Vec<DocumentChange>,
     pub elapsed_ms: u64,
+    /// What opening the store did to bring an older store up to date (said once).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub store_upgrades: Vec<String>,
 }
 
 /// Receives progress while chunks are embedded (a progress bar, log lines, nothing).
@@ -191,6 +194,7 @@ impl Ingestor {
             skipped: Vec::new(),
             changes: Vec::new(),
             elapsed_ms: 0,
+            store_upgrades: self.store.take_upgrades(),
         };
         let protected: HashSet<String> = files
             .iter()

@@ -354,6 +354,9 @@ fn print_ingest(report: &IngestReport) {
         "Ingested {} files for user '{}': {} stories, {} notes",
         report.files, report.user, report.stories, report.notes
     );
+    for upgrade in &report.store_upgrades {
+        println!("  {upgrade}");
+    }
     println!(
         "  added {}, changed {}, unchanged {}, moved {}, deleted {}, skipped {}",
         c.added, c.changed, c.unchanged, c.moved, c.deleted, c.skipped

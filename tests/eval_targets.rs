@@ -83,3 +83,76 @@ async fn heldout_does_not_regress() {
         "hybrid hit@1 {h1:.3} < dense {dense_h1:.3} + 0.10"
     );
 }
+
+/// The figures depend only on the banks and the questions, not on who else keeps
+/// stories in the store (BM25 statistics are per user): the held-out evaluation in a
+/// store where other users ingested, edited and deleted documents first is the same,
+/// question by question, to the last digit.
+#[tokio::test]
+async fn heldout_figures_are_the_same_in_a_store_shared_with_other_users() {
+    let alone = heldout().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let coach = common::coach(&tmp.path().join("store"));
+    let theirs = tmp.path().join("theirs");
+    common::copy_dir(&common::samples_dir(), &theirs.join("samples"));
+    common::copy_dir(&common::corpus_dir(), &theirs.join("corpus"));
+    let ingest = |user: &'static str| {
+        let paths = [theirs.clone()];
+        let ingestor = &coach.ingestor;
+        async move {
+            ingestor
+                .ingest_paths(user, &paths, &starcoach::ingest::NoProgress)
+                .await
+                .unwrap();
+        }
+    };
+    ingest("someone-else").await;
+    let bank = theirs.join("samples/story-bank.md");
+    let text = std::fs::read_to_string(&bank).unwrap();
+    std::fs::write(&bank, text.replace(" the ", " the whole ")).unwrap();
+    std::fs::remove_file(theirs.join("corpus/story-bank.md")).unwrap();
+    ingest("someone-else").await;
+    ingest("a-third-user").await;
+
+    let labels = LabelSet::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/questions.toml"),
+    )
+    .unwrap();
+    let shared = run(
+        &labels,
+        SplitFilter::Heldout,
+        &coach.ingestor,
+        &coach.retriever,
+        coach.store.as_ref(),
+    )
+    .await
+    .unwrap();
+    let figures = |report: &EvalReport| {
+        let split = report.split(SplitFilter::Heldout).unwrap();
+        serde_json::to_value((&split.methods, &split.competency, &report.questions)).unwrap()
+    };
+    if let Some(at) = first_difference(&figures(&shared), &figures(alone), String::new()) {
+        panic!("the shared store's figures differ at {at}");
+    }
+}
+
+/// The path of the first place where two JSON values differ, and both values there.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (x, y))| first_difference(x, y, format!("{at}[{i}]"))),
+        (Value::Object(x), Value::Object(y)) if x.len() == y.len() => {
+            x.iter().find_map(|(k, v)| {
+                y.get(k).map_or(Some(format!("{at}.{k} (missing)")), |w| {
+                    first_difference(v, w, format!("{at}.{k}"))
+                })
+            })
+        }
+        _ if a == b => None,
+        _ => Some(format!("{at}: {a} against {b}")),
+    }
+}

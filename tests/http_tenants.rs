@@ -494,3 +494,115 @@ async fn shutdown_finishes_the_request_in_flight_and_refuses_new_ones() {
         .unwrap()
         .unwrap();
 }
+
+/// Alice's answers, with the request's own timing removed.
+async fn alice_matches(app: &App, questions: &[&str]) -> Vec<Value> {
+    let mut all = Vec::new();
+    for question in questions {
+        let mut body: Value = app
+            .post(
+                ALICE,
+                "/v1/stories/match",
+                json!({"question": question, "top_k": 10}),
+            )
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        body.as_object_mut().unwrap().remove("took_ms");
+        all.push(body);
+    }
+    all
+}
+
+/// What other users upload, change or delete never moves a user's ranking or scores
+/// (BM25 statistics are per user): otherwise the shifts would tell an attacker which
+/// words are common in other people's banks.
+#[tokio::test]
+async fn other_users_uploads_edits_and_deletes_never_move_a_users_scores() {
+    let app = spawn().await;
+    let bank = std::fs::read_to_string(common::corpus_dir().join("story-bank.md")).unwrap();
+    let brag = std::fs::read_to_string(common::corpus_dir().join("brag-doc.txt")).unwrap();
+    let upload = |key: &'static str, name: &str, content: &str| {
+        app.post(
+            key,
+            "/v1/documents",
+            json!({"documents": [{"name": name, "content": content}]}),
+        )
+    };
+    assert_eq!(
+        upload(ALICE, "bank.md", &bank)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let questions = [
+        "Describe a time you had to convince people who did not report to you",
+        "Tell me about a time you disagreed with your manager",
+        "Tell me about a production incident you handled",
+        "Give an example of a deadline you missed",
+    ];
+    let before = alice_matches(&app, &questions).await;
+    assert!(before
+        .iter()
+        .all(|m| !m["stories"].as_array().unwrap().is_empty()));
+
+    // Bob uploads Alice's kind of stories, many times over, then edits and deletes.
+    for copy in 0..3 {
+        let r = upload(BOB, &format!("bank-{copy}.md"), &bank)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    assert_eq!(
+        upload(BOB, "brag.txt", &brag)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    assert_eq!(
+        alice_matches(&app, &questions).await,
+        before,
+        "after Bob's uploads"
+    );
+    let edited = bank.replace("I ", "I quickly and personally ");
+    assert_eq!(
+        upload(BOB, "bank-0.md", &edited)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let list: Value = app
+        .get(BOB, "/v1/stories")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for story in list["stories"].as_array().unwrap().iter().take(10) {
+        let id = story["id"].as_str().unwrap();
+        let r = app
+            .client
+            .delete(app.url(&format!("/v1/stories/{id}")))
+            .bearer_auth(BOB)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{}", r.status());
+    }
+    assert_eq!(
+        alice_matches(&app, &questions).await,
+        before,
+        "after Bob's edits and deletes"
+    );
+}

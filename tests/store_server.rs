@@ -259,3 +259,102 @@ fn scores(hits: Vec<ChunkHit>) -> BTreeMap<String, f32> {
         .map(|h| (h.payload.doc_id, h.score))
         .collect()
 }
+
+/// A collection written by an older starcoach: BM25 with the server's IDF modifier
+/// (`bm25`), no term ids in the payloads. Connecting upgrades it in place, and it then
+/// ranks and scores exactly as a collection written by this version with the same
+/// chunks.
+#[tokio::test]
+async fn a_collection_from_before_per_user_statistics_is_upgraded_at_connect() {
+    use qdrant_client::qdrant::{
+        Modifier, NamedVectors, PointStruct, SparseVectorParamsBuilder, SparseVectorsConfigBuilder,
+        UpsertPointsBuilder, Vector, VectorsConfigBuilder,
+    };
+    use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
+
+    let server = QdrantServer::start();
+    let client = Qdrant::from_url(&server.grpc_url())
+        .skip_compatibility_check()
+        .build()
+        .unwrap();
+    let mut vectors = VectorsConfigBuilder::default();
+    vectors.add_named_vector_params(
+        "dense",
+        VectorParamsBuilder::new(DIM as u64, Distance::Cosine),
+    );
+    let mut sparse = SparseVectorsConfigBuilder::default();
+    sparse.add_named_vector_params(
+        "bm25",
+        SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
+    );
+    client
+        .create_collection(
+            CreateCollectionBuilder::new("legacy")
+                .vectors_config(vectors)
+                .sparse_vectors_config(sparse),
+        )
+        .await
+        .unwrap();
+    let mut rng = Rng(31);
+    let (mut points, _) = keyword_bank(&mut rng);
+    points.extend(store_contract::documents(&mut rng, "bob", 30, 2));
+    let bm25 = EdgeBm25::new(EdgeBm25Config::default()).unwrap();
+    let legacy: Vec<PointStruct> = points
+        .iter()
+        .map(|p| {
+            let sparse = bm25.embed_document(&p.sparse_text);
+            let vectors = NamedVectors::default()
+                .add_vector("dense", Vector::new_dense(p.dense.clone()))
+                .add_vector("bm25", Vector::new_sparse(sparse.indices, sparse.values));
+            let mut json = serde_json::to_value(&p.payload).unwrap();
+            let scope = format!("{}:{}", p.payload.kind.as_str(), p.payload.user);
+            json["scope"] = scope.into();
+            let payload = qdrant_client::Payload::try_from(json).unwrap();
+            PointStruct::new(p.id.to_string(), vectors, payload)
+        })
+        .collect();
+    client
+        .upsert_points(UpsertPointsBuilder::new("legacy", legacy).wait(true))
+        .await
+        .unwrap();
+
+    let upgraded = ServerStore::connect(&server.grpc_url(), None, "legacy", DIM)
+        .await
+        .unwrap();
+    let said = upgraded.take_upgrades();
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("260 chunks"), "{said:?}");
+    assert!(upgraded.take_upgrades().is_empty(), "said once");
+    let fresh = ServerStore::connect(&server.grpc_url(), None, "fresh", DIM)
+        .await
+        .unwrap();
+    fresh.upsert(points).await.unwrap();
+
+    let mut queries = Vec::new();
+    for text in [
+        "deadline",
+        "customer budget release",
+        "the team's hard quarter",
+    ] {
+        for mode in [SearchMode::Bm25, SearchMode::Hybrid] {
+            queries.push(query(rng.unit_vector(DIM), text, mode, 20));
+        }
+    }
+    for user in ["alice", "bob"] {
+        let want = store_contract::rankings(&fresh, user, &queries).await;
+        assert!(want.iter().any(|hits| !hits.is_empty()), "{user}");
+        let got = store_contract::rankings(&upgraded, user, &queries).await;
+        store_contract::assert_same_rankings(&got, &want, &queries, user);
+    }
+    assert_eq!(
+        upgraded.documents("alice").await.unwrap(),
+        fresh.documents("alice").await.unwrap()
+    );
+    // The next connect finds nothing to do.
+    let again = ServerStore::connect(&server.grpc_url(), None, "legacy", DIM)
+        .await
+        .unwrap();
+    assert!(again.take_upgrades().is_empty());
+    drop((client, upgraded, fresh, again));
+    server.shutdown().await;
+}

@@ -1,9 +1,10 @@
 //! [`EdgeStore`]: the [`Store`] in-process, on embedded Qdrant (`qdrant-edge` 0.7.2).
 //!
 //! One shard directory holds every user's chunks. Each point has a named dense vector
-//! `dense` (cosine), a named sparse vector `bm25` (Qdrant's built-in BM25 over
-//! [`ChunkPoint::sparse_text`], IDF applied at query time) and its
-//! [`super::ChunkPayload`] (plus its `scope`) as a JSON object. `user` is a tenant
+//! `dense` (cosine), a named sparse vector `bm25_scoped` (Qdrant's built-in BM25 over
+//! [`ChunkPoint::sparse_text`]; the query's term weights come from the searched scope
+//! alone, see `store::term_stats`) and its [`super::ChunkPayload`] (plus its `scope`
+//! and BM25 term ids) as a JSON object. `user` is a tenant
 //! index, and every filter names the user: it starts with the user condition, or is
 //! the user's scope alone (a search of one kind). By default dense search scans the int8
 //! copies `optimize` builds for large segments, split over threads by the parts of the
@@ -11,7 +12,7 @@
 //! kind walks that user's graph for that kind once `optimize` has built one, and a
 //! short graph result is searched again exactly (see `store::dense`). A search asks
 //! Qdrant for ids and scores and takes the hits' payloads from memory where it can
-//! (see `edge::payload_cache`).
+//! (see `edge::read_cache`).
 //!
 //! The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
 //! `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an
@@ -23,9 +24,10 @@
 mod filter;
 mod partition;
 mod payload;
-mod payload_cache;
+mod read_cache;
 mod request;
 mod schema;
+mod upgrade;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -38,15 +40,17 @@ use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
 use qdrant_edge::{
     CountRequest, EdgeConfig, EdgeOptimizersConfig, EdgeShard, Filter, OperationError, Payload,
     PayloadOps, PointId, PointInsertOperations, PointOperations, PointStructPersisted,
-    ScrollRequest, SetPayloadOp, UpdateOperation, VectorPersisted, VectorStructPersisted,
-    WithPayloadInterface, WithVector,
+    ScrollRequest, SetPayloadOp, UpdateOperation, VectorInternal, VectorPersisted,
+    VectorStructInternal, VectorStructPersisted, WithPayloadInterface, WithVector,
 };
 
 pub use schema::EdgeOptions;
 
-use self::payload_cache::PayloadCache;
+use self::read_cache::{PayloadCache, ReadCache};
 use self::schema::{DENSE, SPARSE};
 use super::dense::{uses_graph, DenseSearch, IndexLayout};
+use super::ranked;
+use super::term_stats::{self, ScopeCounts, Upgrade};
 use super::{
     ChunkHit, ChunkPayload, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument,
 };
@@ -106,6 +110,11 @@ struct Inner {
     searching: AtomicUsize,
     /// Decoded payloads of points searches returned, by id; forgotten on every write.
     payloads: PayloadCache,
+    /// Chunks of a search's filter (term `None`) and those holding a term, by the
+    /// filter's key and the term; forgotten on every write.
+    term_counts: ReadCache<(String, Option<u32>), usize>,
+    /// What opening the store upgraded, until an ingest report has said so.
+    upgrade: Mutex<Option<Upgrade>>,
     path: PathBuf,
 }
 
@@ -157,6 +166,11 @@ impl EdgeStore {
         for operation in schema::index_operations() {
             shard.update(operation).map_err(|e| open_error(dir, e))?;
         }
+        let upgrade = if upgrade::needed(&shard) {
+            Some(upgrade::to_per_scope_terms(&shard).map_err(|e| open_error(dir, e))?)
+        } else {
+            None
+        };
         if marker.exists() {
             rebuild_dense_index(dir, &shard)?;
             std::fs::remove_file(&marker).map_err(|e| open_error(dir, e))?;
@@ -195,7 +209,9 @@ impl EdgeStore {
                 .unwrap_or(partition::PARALLEL_SCAN_MIN_POINTS),
             scan_threads: partition::scan_threads(),
             searching: AtomicUsize::new(0),
-            payloads: PayloadCache::new(payload_cache::CAPACITY),
+            payloads: PayloadCache::new(read_cache::PAYLOADS),
+            term_counts: ReadCache::new(read_cache::COUNTS),
+            upgrade: Mutex::new(upgrade),
             path: dir.to_owned(),
         };
         Ok(Self {
@@ -297,15 +313,10 @@ impl Store for EdgeStore {
         self.run(move |inner| {
             let filter = filter::search(&user, Some(kind), inner.scoped);
             let mut chunks = Vec::new();
-            inner.scroll(
-                filter,
-                WithPayloadInterface::Bool(true),
-                "list chunks",
-                |p| {
-                    chunks.push(payload::from_payload(p)?);
-                    Ok(())
-                },
-            )?;
+            inner.scroll(filter, payload::chunk_fields(), "list chunks", |p| {
+                chunks.push(payload::from_payload(p)?);
+                Ok(())
+            })?;
             Ok(chunks)
         })
         .await
@@ -331,6 +342,16 @@ impl Store for EdgeStore {
     #[tracing::instrument(skip_all)]
     async fn optimize(&self) -> Result<(), StoreError> {
         self.run(Inner::optimize).await
+    }
+
+    fn take_upgrades(&self) -> Vec<String> {
+        let taken = self
+            .inner
+            .upgrade
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        taken.iter().map(Upgrade::describe).collect()
     }
 }
 
@@ -359,6 +380,7 @@ impl Inner {
     fn to_point(&self, point: ChunkPoint) -> Result<PointStructPersisted, StoreError> {
         self.check_dense(&point.dense)?;
         let sparse = self.bm25.embed_document(&point.sparse_text);
+        let payload = payload::to_payload(&point.payload, &sparse.indices)?;
         let vectors = HashMap::from([
             (DENSE.to_owned(), VectorPersisted::Dense(point.dense)),
             (SPARSE.to_owned(), VectorPersisted::Sparse(sparse)),
@@ -366,7 +388,7 @@ impl Inner {
         Ok(PointStructPersisted {
             id: PointId::Uuid(point.id),
             vector: VectorStructPersisted::Named(vectors),
-            payload: Some(payload::to_payload(&point.payload)?),
+            payload: Some(payload),
         })
     }
 
@@ -397,6 +419,7 @@ impl Inner {
     fn update(&self, operation: UpdateOperation, what: &str) -> Result<(), StoreError> {
         let updated = self.shard.update(operation);
         self.payloads.written();
+        self.term_counts.written();
         updated.map_err(|e| backend(what, e))
     }
 
@@ -457,17 +480,44 @@ impl Inner {
             return Ok(Vec::new());
         }
         let _searching = partition::Busy::add(&self.searching, 1);
-        let sparse = match query.mode {
-            SearchMode::Dense => Default::default(),
-            SearchMode::Bm25 | SearchMode::Hybrid => self.bm25.embed_query(&query.text),
+        let hits = match query.mode {
+            SearchMode::Dense => self.dense_hits(user, query, dense_search)?,
+            SearchMode::Bm25 => self
+                .bm25_hits(user, query, query.limit)?
+                .unwrap_or_default(),
+            SearchMode::Hybrid => {
+                let candidates = query.limit.max(ranked::MIN_FUSED);
+                let dense_query = SearchQuery {
+                    mode: SearchMode::Dense,
+                    limit: candidates,
+                    ..query.clone()
+                };
+                let dense = self.dense_hits(user, &dense_query, dense_search)?;
+                match self.bm25_hits(user, query, candidates)? {
+                    // Only stopwords: nothing for BM25 to match, the dense list alone.
+                    None => ranked::merge(vec![dense], query.limit),
+                    Some(bm25) => ranked::rrf(vec![dense, bm25], query.limit),
+                }
+            }
         };
+        tracing::debug!(hits = hits.len(), "searched");
+        Ok(hits)
+    }
+
+    /// Dense hits, sorted: a large scope's parts scanned in parallel, else one request,
+    /// searched again exactly when a graph came back short.
+    fn dense_hits(
+        &self,
+        user: &str,
+        query: &SearchQuery,
+        dense_search: DenseSearch,
+    ) -> Result<Vec<ChunkHit>, StoreError> {
         if let Some(groups) = self.scan_groups(user, query, dense_search)? {
             return self.scan_in_parallel(user, query, &groups, dense_search);
         }
         let filter = filter::search(user, query.kind, self.scoped);
-        let has_terms = !sparse.indices.is_empty();
-        let mut hits = self.query(query, sparse.clone(), &filter, dense_search)?;
-        if hits.len() < query.limit && uses_graph(query, has_terms, dense_search) {
+        let mut hits = self.dense_query(query, &filter, dense_search)?;
+        if hits.len() < query.limit && uses_graph(query, false, dense_search) {
             let available = self.count(filter.clone())?;
             if available > hits.len() {
                 tracing::info!(
@@ -475,35 +525,111 @@ impl Inner {
                     available,
                     "graph search came back short; searching exactly"
                 );
-                hits = self.query(query, sparse, &filter, DenseSearch::Exact)?;
+                hits = self.dense_query(query, &filter, DenseSearch::Exact)?;
             }
         }
-        tracing::debug!(hits = hits.len(), "searched");
+        ranked::sort(&mut hits);
         Ok(hits)
     }
 
-    /// One query request, its points as hits.
-    fn query(
+    /// One dense request, its points as hits.
+    fn dense_query(
         &self,
         query: &SearchQuery,
-        sparse: qdrant_edge::SparseVector,
         filter: &Filter,
         dense_search: DenseSearch,
     ) -> Result<Vec<ChunkHit>, StoreError> {
-        let Some(request) = request::build(query, sparse, filter.clone(), dense_search) else {
-            return Ok(Vec::new());
-        };
+        let request = request::dense(query, filter.clone(), dense_search);
         let points = self
             .shard
             .query(request)
             .map_err(|e| backend("search", e))?;
-        let (ids, scores): (Vec<PointId>, Vec<f32>) = points
+        let (ids, scores) = points
             .into_iter()
             .take(query.limit)
             .map(|p| (p.id, p.score))
             .unzip();
+        self.hits(ids, scores)
+    }
+
+    /// The best `limit` BM25 hits, scored here from the chunks' term weights and the
+    /// scope's statistics (see `store::ranked`); `None` when the query text has no
+    /// terms (only stopwords).
+    fn bm25_hits(
+        &self,
+        user: &str,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<Option<Vec<ChunkHit>>, StoreError> {
+        let mut terms = self.bm25.embed_query(&query.text);
+        if terms.indices.is_empty() {
+            return Ok(None);
+        }
+        let filter = filter::search(user, query.kind, self.scoped);
+        let scope = term_stats::scope_key(user, query.kind);
+        terms.values = self.term_counts(&scope, &filter, &terms.indices)?.weights();
+        let query_terms = (terms.indices.as_slice(), terms.values.as_slice());
+        let mut candidates = ranked::bm25_candidates(limit);
+        loop {
+            let Some(request) = request::bm25(terms.clone(), filter.clone(), candidates) else {
+                return Ok(None);
+            };
+            let points = self
+                .shard
+                .query(request)
+                .map_err(|e| backend("search", e))?;
+            let (found, last_found) = (points.len(), points.last().map(|p| p.score));
+            let ids: Vec<PointId> = points.into_iter().map(|p| p.id).collect();
+            let weights = self.term_weights_of(&ids)?;
+            let scores = ids
+                .iter()
+                .map(|id| {
+                    weights.get(id).map_or(0.0, |chunk| {
+                        ranked::bm25_score(query_terms, (&chunk.indices, &chunk.values))
+                    })
+                })
+                .collect();
+            let mut hits = self.hits(ids, scores)?;
+            ranked::sort(&mut hits);
+            match ranked::more_bm25_candidates(limit, candidates, found, last_found, &hits) {
+                Some(more) => candidates = more,
+                None => {
+                    hits.truncate(limit);
+                    return Ok(Some(hits));
+                }
+            }
+        }
+    }
+
+    /// The stored BM25 term weights of each point (one `retrieve`).
+    fn term_weights_of(
+        &self,
+        ids: &[PointId],
+    ) -> Result<HashMap<PointId, qdrant_edge::SparseVector>, StoreError> {
+        let records = self
+            .shard
+            .retrieve(
+                ids,
+                Some(WithPayloadInterface::Bool(false)),
+                Some(WithVector::Selector(vec![SPARSE.to_owned()])),
+            )
+            .map_err(|e| backend("read term weights", e))?;
+        Ok(records
+            .into_iter()
+            .filter_map(|record| match record.vector {
+                Some(VectorStructInternal::Named(mut named)) => match named.remove(SPARSE) {
+                    Some(VectorInternal::Sparse(sparse)) => Some((record.id, sparse)),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect())
+    }
+
+    /// Points with their scores as hits, payloads from [`Inner::payloads_of`]. A point
+    /// deleted since it was found has no payload and is left out.
+    fn hits(&self, ids: Vec<PointId>, scores: Vec<f32>) -> Result<Vec<ChunkHit>, StoreError> {
         let payloads = self.payloads_of(&ids)?;
-        // A point deleted since the query has no payload and is left out.
         Ok(scores
             .into_iter()
             .zip(payloads)
@@ -514,6 +640,38 @@ impl Inner {
                 })
             })
             .collect())
+    }
+
+    /// The chunks of a search's `filter` and, for each of `terms`, those holding it:
+    /// from memory where a search since the last write counted them.
+    fn term_counts(
+        &self,
+        scope: &str,
+        filter: &Filter,
+        terms: &[u32],
+    ) -> Result<ScopeCounts, StoreError> {
+        let keys: Vec<(String, Option<u32>)> = std::iter::once(None)
+            .chain(terms.iter().copied().map(Some))
+            .map(|term| (scope.to_owned(), term))
+            .collect();
+        let (mut counts, epoch) = self.term_counts.get(&keys);
+        let mut read = Vec::new();
+        for (key, count) in keys.into_iter().zip(counts.iter_mut()) {
+            if count.is_none() {
+                let n = match key.1 {
+                    None => self.count(filter.clone())?,
+                    Some(term) => self.count(filter::holding_term(filter, term))?,
+                };
+                *count = Some(n);
+                read.push((key, n));
+            }
+        }
+        self.term_counts.keep(epoch, read);
+        let mut counts = counts.into_iter().map(Option::unwrap_or_default);
+        Ok(ScopeCounts {
+            chunks: counts.next().unwrap_or_default(),
+            holding: counts.collect(),
+        })
     }
 
     /// The payload of each point, from the cache or else read from the shard (one
@@ -533,7 +691,7 @@ impl Inner {
             .shard
             .retrieve(
                 &missing,
-                Some(WithPayloadInterface::Bool(true)),
+                Some(payload::chunk_fields()),
                 Some(WithVector::Bool(false)),
             )
             .map_err(|e| backend("read payloads", e))?;
@@ -765,7 +923,7 @@ mod tests {
         };
         let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
         assert_eq!(store.inner.dense_search, DenseSearch::Graph);
-        let scoped = payload::to_payload(&sample_payload()).unwrap();
+        let scoped = payload::to_payload(&sample_payload(), &[]).unwrap();
         write(&store, vec![point(1, scoped.clone())]);
         drop(store);
 
@@ -894,7 +1052,7 @@ mod tests {
                 .is_none());
         }
         // A chunk from before parts: its part would be scanned by no thread.
-        let mut legacy = payload::to_payload(&sample_payload()).unwrap();
+        let mut legacy = payload::to_payload(&sample_payload(), &[]).unwrap();
         legacy.0.remove(PARTITION);
         write(&store, vec![point(1, legacy)]);
         drop(store);
@@ -905,6 +1063,186 @@ mod tests {
             .scan_groups("alice", &query, DenseSearch::Quantized)
             .unwrap()
             .is_none());
+    }
+
+    /// Chunks of two users and both kinds whose texts share words, with random-ish
+    /// 3-d directions.
+    fn worded_points() -> Vec<ChunkPoint> {
+        let words = [
+            "deadline",
+            "customer",
+            "budget",
+            "release",
+            "kubernetes",
+            "team",
+        ];
+        (0..120)
+            .map(|i| {
+                let mut payload = sample_payload();
+                payload.user = if i % 3 == 0 { "bob" } else { "alice" }.into();
+                payload.kind = if i % 4 == 0 {
+                    DocumentKind::Note
+                } else {
+                    DocumentKind::Story
+                };
+                payload.doc_id = format!("doc-{i}");
+                payload.chunk_index = 0;
+                let angle = i as f32 * 0.37;
+                ChunkPoint {
+                    id: uuid::Uuid::from_u128(1_000 + i as u128),
+                    dense: vec![angle.cos(), angle.sin(), 0.3],
+                    sparse_text: format!(
+                        "the {} met the {} before the {}",
+                        words[i % 6],
+                        words[(i / 6) % 6],
+                        words[(i / 36) % 6]
+                    ),
+                    payload,
+                }
+            })
+            .collect()
+    }
+
+    /// A store as an older starcoach wrote it: BM25 under `bm25` with the IDF
+    /// modifier, no term ids in the payloads.
+    fn write_legacy_store(dir: &Path, points: &[ChunkPoint]) {
+        let mut config = schema::new_config(3, &EdgeOptions::default());
+        let idf = qdrant_edge::EdgeSparseVectorParams::builder()
+            .modifier(qdrant_edge::Modifier::Idf)
+            .build();
+        config.sparse_vectors = HashMap::from([(schema::LEGACY_SPARSE.to_owned(), idf)]);
+        let shard = EdgeShard::load(dir, Some(config)).unwrap();
+        let bm25 = EdgeBm25::new(EdgeBm25Config::default()).unwrap();
+        let legacy = points
+            .iter()
+            .map(|p| {
+                let mut payload = payload::to_payload(&p.payload, &[]).unwrap();
+                payload.0.remove(term_stats::TERMS);
+                let vectors = HashMap::from([
+                    (DENSE.to_owned(), VectorPersisted::Dense(p.dense.clone())),
+                    (
+                        schema::LEGACY_SPARSE.to_owned(),
+                        VectorPersisted::Sparse(bm25.embed_document(&p.sparse_text)),
+                    ),
+                ]);
+                PointStructPersisted {
+                    id: PointId::Uuid(p.id),
+                    vector: VectorStructPersisted::Named(vectors),
+                    payload: Some(payload),
+                }
+            })
+            .collect();
+        let operation = PointOperations::UpsertPoints(PointInsertOperations::PointsList(legacy));
+        shard
+            .update(UpdateOperation::PointOperation(operation))
+            .unwrap();
+        shard.flush();
+    }
+
+    /// Every hit of a few searches of each user, in the store's order, scores to the
+    /// last bit.
+    fn rankings(store: &EdgeStore) -> Vec<String> {
+        let mut all = Vec::new();
+        for user in ["alice", "bob"] {
+            for text in ["deadline", "the customer budget", "kubernetes team release"] {
+                for mode in [SearchMode::Bm25, SearchMode::Hybrid] {
+                    for kind in [None, Some(DocumentKind::Story)] {
+                        let query = SearchQuery {
+                            dense: vec![0.6, 0.8, 0.0],
+                            text: text.into(),
+                            mode,
+                            kind,
+                            limit: 25,
+                        };
+                        for hit in store.inner.search(user, &query).unwrap() {
+                            all.push(format!(
+                                "{user} {text} {mode:?} {kind:?}: {} {:08x}",
+                                hit.payload.doc_id,
+                                hit.score.to_bits()
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        all
+    }
+
+    /// Equal lists, or a panic naming the first difference (the lists are long).
+    fn assert_same(got: &[String], want: &[String]) {
+        if let Some(i) = (0..got.len().max(want.len())).find(|&i| got.get(i) != want.get(i)) {
+            panic!(
+                "rankings differ at {i} of {}/{}: got {:?}, want {:?}",
+                got.len(),
+                want.len(),
+                got.get(i),
+                want.get(i)
+            );
+        }
+    }
+
+    fn fresh_rankings(points: &[ChunkPoint]) -> Vec<String> {
+        let dir = tempfile::tempdir().unwrap();
+        let store = EdgeStore::open(dir.path(), 3).unwrap();
+        assert!(store.take_upgrades().is_empty());
+        store.inner.upsert(points.to_vec()).unwrap();
+        rankings(&store)
+    }
+
+    #[test]
+    fn a_store_from_before_per_user_statistics_is_upgraded_when_it_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let points = worded_points();
+        write_legacy_store(dir.path(), &points);
+
+        let store = EdgeStore::open(dir.path(), 3).unwrap();
+        let said = store.take_upgrades();
+        assert_eq!(said.len(), 1, "{said:?}");
+        assert!(said[0].contains("120 chunks"), "{said:?}");
+        assert!(store.take_upgrades().is_empty(), "said once");
+        let config = store.inner.shard.config().clone();
+        assert!(config.sparse_vectors.contains_key(SPARSE));
+        assert!(!config.sparse_vectors.contains_key(schema::LEGACY_SPARSE));
+        let upgraded = rankings(&store);
+        assert!(!upgraded.is_empty());
+        assert_same(&upgraded, &fresh_rankings(&points));
+        drop(store);
+
+        // Durable, and nothing left to do at the next open.
+        let store = EdgeStore::open(dir.path(), 3).unwrap();
+        assert!(store.take_upgrades().is_empty());
+        assert_same(&rankings(&store), &upgraded);
+    }
+
+    #[test]
+    fn an_interrupted_upgrade_finishes_at_the_next_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let points = worded_points();
+        write_legacy_store(dir.path(), &points);
+        {
+            // The upgrade created the new vector and rewrote some chunks, then stopped.
+            let shard = EdgeShard::load(dir.path(), None).unwrap();
+            shard
+                .update(upgrade::create_sparse_vector().unwrap())
+                .unwrap();
+            let (records, _) = shard
+                .scroll(ScrollRequest {
+                    offset: None,
+                    limit: Some(40),
+                    filter: None,
+                    with_payload: Some(WithPayloadInterface::Bool(false)),
+                    with_vector: WithVector::Selector(vec![schema::LEGACY_SPARSE.to_owned()]),
+                    order_by: None,
+                })
+                .unwrap();
+            for operation in upgrade::rewrite(records) {
+                shard.update(operation).unwrap();
+            }
+            shard.flush();
+        }
+        let store = EdgeStore::open(dir.path(), 3).unwrap();
+        assert_eq!(store.take_upgrades().len(), 1);
+        assert_same(&rankings(&store), &fresh_rankings(&points));
     }
 
     #[test]
@@ -924,7 +1262,7 @@ mod tests {
             graph_search: true,
             ..EdgeOptions::default()
         };
-        let payload = payload::to_payload(&sample_payload()).unwrap();
+        let payload = payload::to_payload(&sample_payload(), &[]).unwrap();
         let store = EdgeStore::open_with(dir.path(), 2, &graph).unwrap();
         write(&store, vec![point(1, payload.clone()), point(2, payload)]);
         drop(store);

@@ -11,7 +11,9 @@ use crate::corpus::{DocumentKind, LineSpan, SectionKind};
 pub(crate) mod dense;
 mod edge;
 mod payload;
+mod ranked;
 mod server;
+mod term_stats;
 pub use edge::{EdgeOptions, EdgeStats, EdgeStore};
 pub use server::{ServerOptions, ServerStats, ServerStore};
 
@@ -86,7 +88,7 @@ impl StoredDocument {
 pub enum SearchMode {
     Dense,
     Bm25,
-    /// Dense and BM25 prefetches fused with reciprocal rank fusion inside Qdrant.
+    /// Dense and BM25 lists fused by reciprocal rank (see `store::ranked`).
     Hybrid,
 }
 
@@ -137,4 +139,10 @@ pub trait Store: Send + Sync {
     async fn flush(&self) -> Result<(), StoreError>;
     /// Build indexes after bulk loads (may be a no-op for small collections).
     async fn optimize(&self) -> Result<(), StoreError>;
+    /// What opening the store did to bring data written by an older starcoach up to
+    /// date, one line each, told once: the first call takes it (the next ingest
+    /// report says it); empty when there was nothing to do.
+    fn take_upgrades(&self) -> Vec<String> {
+        Vec::new()
+    }
 }

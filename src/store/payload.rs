@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::term_stats::{terms_value, TERMS};
 use super::{ChunkPayload, StoreError, StoredDocument};
 use crate::corpus::{DocumentKind, LineSpan};
 
@@ -71,15 +72,16 @@ pub fn scope(user: &str, kind: DocumentKind) -> String {
     format!("{}:{user}", kind.as_str())
 }
 
-/// A chunk's payload as a JSON object: [`ChunkPayload`] plus the derived [`SCOPE`] and
-/// [`PARTITION`].
-pub fn to_json(payload: &ChunkPayload) -> Result<Map<String, Value>, StoreError> {
+/// A chunk's payload as a JSON object: [`ChunkPayload`] plus the derived [`SCOPE`],
+/// [`PARTITION`] and the ids of its BM25 terms ([`TERMS`]).
+pub fn to_json(payload: &ChunkPayload, terms: &[u32]) -> Result<Map<String, Value>, StoreError> {
     match serde_json::to_value(payload).map_err(encode_error)? {
         Value::Object(mut map) => {
             let scope = scope(&payload.user, payload.kind);
             let partition = partition(&scope, &payload.doc_id, payload.chunk_index);
             map.insert(SCOPE.to_owned(), Value::String(scope));
             map.insert(PARTITION.to_owned(), Value::String(partition));
+            map.insert(TERMS.to_owned(), terms_value(terms));
             Ok(map)
         }
         other => Err(StoreError::Backend(format!(
@@ -174,12 +176,12 @@ mod tests {
     #[test]
     fn the_json_payload_adds_a_scope_per_kind_and_user() {
         let mut payload = sample_payload();
-        let json = to_json(&payload).unwrap();
+        let json = to_json(&payload, &[]).unwrap();
         assert_eq!(json[SCOPE], "story:alice");
         assert_eq!(json[USER], "alice");
         payload.kind = DocumentKind::Note;
         payload.user = "story:bob".into();
-        assert_eq!(to_json(&payload).unwrap()[SCOPE], "note:story:bob");
+        assert_eq!(to_json(&payload, &[]).unwrap()[SCOPE], "note:story:bob");
         assert_ne!(
             scope("a:b", DocumentKind::Story),
             scope("b", DocumentKind::Story)
@@ -189,7 +191,7 @@ mod tests {
     #[test]
     fn chunks_spread_over_the_parts_of_their_scope_the_same_way_every_time() {
         let payload = sample_payload();
-        let json = to_json(&payload).unwrap();
+        let json = to_json(&payload, &[]).unwrap();
         let part = json[PARTITION].as_str().unwrap().to_owned();
         assert!(
             (0..PARTITIONS).any(|p| part_of("story:alice", p) == part),

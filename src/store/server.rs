@@ -3,9 +3,10 @@
 //! For a team running one starcoach for many users: the stories live in one
 //! collection of a Qdrant server (v1.18), shared by every starcoach process that
 //! connects to it. The layout and the requests are the embedded store's (see
-//! `edge.rs`): a named dense vector `dense` (cosine), a named sparse vector `bm25`
-//! (IDF applied by the server at query time), the [`super::ChunkPayload`] as the
-//! payload, `user` as the tenant index, and every filter starting with the user.
+//! `edge.rs`): a named dense vector `dense` (cosine), a named sparse vector
+//! `bm25_scoped` (the query's term weights counted in the searched scope, see
+//! `store::term_stats`), the [`super::ChunkPayload`] as the payload, `user` as the
+//! tenant index, and every filter starting with the user.
 //!
 //! BM25 vectors are computed here, client-side, with the same encoder the embedded
 //! store uses (`qdrant_edge::bm25_embed::EdgeBm25`, default configuration), so both
@@ -19,6 +20,7 @@ mod filter;
 mod payload;
 mod request;
 mod schema;
+mod upgrade;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -28,11 +30,11 @@ use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use qdrant_client::qdrant::{
-    points_update_operation, with_payload_selector::SelectorOptions, CollectionInfo,
-    CollectionStatus, CountPointsBuilder, DeletePointsBuilder, Filter, NamedVectors,
-    OptimizersConfigDiff, PayloadIncludeSelector, PointStruct, PointsUpdateOperation,
+    points_update_operation, vector_output, vectors_output, with_payload_selector::SelectorOptions,
+    CollectionInfo, CollectionStatus, CountPointsBuilder, DeletePointsBuilder, Filter,
+    NamedVectors, OptimizersConfigDiff, PayloadIncludeSelector, PointStruct, PointsUpdateOperation,
     ScrollPointsBuilder, UpdateBatchPointsBuilder, UpdateCollectionBuilder, UpsertPointsBuilder,
-    Value, Vector,
+    Value, Vector, VectorsOutput,
 };
 use qdrant_client::{Qdrant, QdrantError};
 use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
@@ -40,8 +42,10 @@ use qdrant_edge::bm25_embed::{EdgeBm25, EdgeBm25Config};
 pub use schema::ServerOptions;
 
 use self::request::Sparse;
-use self::schema::{DENSE, SPARSE};
+use self::schema::{DENSE, LEGACY_SPARSE, SPARSE};
 use super::dense::{uses_graph, DenseSearch, IndexLayout};
+use super::ranked;
+use super::term_stats::{ScopeCounts, Upgrade};
 use super::{
     ChunkHit, ChunkPayload, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument,
 };
@@ -88,6 +92,8 @@ pub struct ServerStore {
     /// every segment with deleted points (see `edge.rs`, `mark_graph_rebuild`).
     rebuild_pending: Arc<AtomicBool>,
     bm25: Arc<EdgeBm25>,
+    /// What connecting upgraded, until an ingest report has said so.
+    upgrade: Arc<std::sync::Mutex<Option<Upgrade>>>,
 }
 
 /// Collection-wide counts (all users together).
@@ -182,7 +188,9 @@ impl ServerStore {
                 ))
             }
         }
-        if !schema::has_sparse(&info) {
+        let has_scoped = schema::has_sparse(&info, SPARSE);
+        let has_legacy = schema::has_sparse(&info, LEGACY_SPARSE);
+        if !has_scoped && !has_legacy {
             return Err(not_ours(
                 url,
                 collection,
@@ -195,6 +203,12 @@ impl ServerStore {
                 .await
                 .map_err(|e| connect_error(url, e))?;
         }
+        let upgrade = if has_legacy {
+            let upgraded = upgrade::to_per_scope_terms(&client, collection, has_scoped).await;
+            Some(upgraded.map_err(|e| connect_error(url, e))?)
+        } else {
+            None
+        };
         let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(url, e))?;
         let unscoped = count_points(&client, collection, filter::unscoped())
             .await
@@ -229,6 +243,7 @@ impl ServerStore {
                 .then(|| schema::graph_min_points(&info, dense_dim)),
             rebuild_pending: Arc::new(AtomicBool::new(false)),
             bm25: Arc::new(bm25),
+            upgrade: Arc::new(std::sync::Mutex::new(upgrade)),
         })
     }
 
@@ -263,10 +278,10 @@ impl ServerStore {
     fn to_point(&self, point: ChunkPoint) -> Result<PointStruct, StoreError> {
         self.check_dense(&point.dense)?;
         let sparse = self.bm25.embed_document(&point.sparse_text);
+        let payload = payload::to_payload(&point.payload, &sparse.indices)?;
         let vectors = NamedVectors::default()
             .add_vector(DENSE, Vector::new_dense(point.dense))
             .add_vector(SPARSE, Vector::new_sparse(sparse.indices, sparse.values));
-        let payload = payload::to_payload(&point.payload)?;
         Ok(PointStruct::new(point.id, vectors, payload))
     }
 
@@ -294,24 +309,40 @@ impl ServerStore {
         Ok(())
     }
 
-    /// One query request, its points as hits.
-    async fn query(
+    /// Dense hits, sorted; searched again exactly when a graph came back short (see
+    /// `store::dense::uses_graph`).
+    async fn dense_hits(
+        &self,
+        user: &str,
+        query: &SearchQuery,
+    ) -> Result<Vec<ChunkHit>, StoreError> {
+        let filter = filter::search(user, query.kind, self.scoped);
+        let mut hits = self.dense_query(query, &filter, self.dense_search).await?;
+        if hits.len() < query.limit && uses_graph(query, false, self.dense_search) {
+            let available = count_points(&self.client, &self.collection, filter.clone())
+                .await
+                .map_err(|e| self.backend("count", e))?;
+            if available > hits.len() {
+                tracing::info!(
+                    hits = hits.len(),
+                    available,
+                    "graph search came back short; searching exactly"
+                );
+                hits = self.dense_query(query, &filter, DenseSearch::Exact).await?;
+            }
+        }
+        ranked::sort(&mut hits);
+        Ok(hits)
+    }
+
+    /// One dense request, its points as hits.
+    async fn dense_query(
         &self,
         query: &SearchQuery,
-        sparse: Sparse,
         filter: &Filter,
         dense_search: DenseSearch,
     ) -> Result<Vec<ChunkHit>, StoreError> {
-        let request = request::build(
-            &self.collection,
-            query,
-            sparse,
-            filter.clone(),
-            dense_search,
-        );
-        let Some(request) = request else {
-            return Ok(Vec::new());
-        };
+        let request = request::dense(&self.collection, query, filter.clone(), dense_search);
         let response = self
             .client
             .query(request)
@@ -330,6 +361,61 @@ impl ServerStore {
             .collect()
     }
 
+    /// The best `limit` BM25 hits, scored here from the chunks' term weights and the
+    /// scope's statistics (see `store::ranked`); `None` when the query text has no
+    /// terms (only stopwords).
+    async fn bm25_hits(
+        &self,
+        user: &str,
+        query: &SearchQuery,
+        limit: usize,
+    ) -> Result<Option<Vec<ChunkHit>>, StoreError> {
+        let terms = self.bm25.embed_query(&query.text);
+        if terms.indices.is_empty() {
+            return Ok(None);
+        }
+        let filter = filter::search(user, query.kind, self.scoped);
+        let weights = self.term_counts(&filter, &terms.indices).await?.weights();
+        let sparse = Sparse {
+            indices: terms.indices,
+            values: weights,
+        };
+        let query_terms = (sparse.indices.as_slice(), sparse.values.as_slice());
+        let mut candidates = ranked::bm25_candidates(limit);
+        loop {
+            let request =
+                request::bm25(&self.collection, sparse.clone(), filter.clone(), candidates);
+            let Some(request) = request else {
+                return Ok(None);
+            };
+            let response = self
+                .client
+                .query(request)
+                .await
+                .map_err(|e| self.backend("search", e))?;
+            let found = response.result.len();
+            let last_found = response.result.last().map(|p| p.score);
+            let mut hits = response
+                .result
+                .into_iter()
+                .map(|p| {
+                    let (indices, values) = named_sparse(p.vectors, SPARSE);
+                    Ok(ChunkHit {
+                        score: ranked::bm25_score(query_terms, (&indices, &values)),
+                        payload: payload::from_payload(p.payload)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, StoreError>>()?;
+            ranked::sort(&mut hits);
+            match ranked::more_bm25_candidates(limit, candidates, found, last_found, &hits) {
+                Some(more) => candidates = more,
+                None => {
+                    hits.truncate(limit);
+                    return Ok(Some(hits));
+                }
+            }
+        }
+    }
     /// A failed request, saying so plainly when the server went away.
     fn backend(&self, what: &str, error: QdrantError) -> StoreError {
         if let Some(reason) = unreachable(&error) {
@@ -425,7 +511,7 @@ impl Store for ServerStore {
     ) -> Result<Vec<ChunkPayload>, StoreError> {
         let mut chunks = Vec::new();
         let filter = filter::search(user, Some(kind), self.scoped);
-        self.scroll(filter, SelectorOptions::Enable(true), "list chunks", |p| {
+        self.scroll(filter, payload::chunk_fields(), "list chunks", |p| {
             chunks.push(payload::from_payload(p)?);
             Ok(())
         })
@@ -438,37 +524,34 @@ impl Store for ServerStore {
         if query.mode != SearchMode::Bm25 {
             self.check_dense(&query.dense)?;
         }
-        let sparse = match query.mode {
-            SearchMode::Dense => Sparse::default(),
-            SearchMode::Bm25 | SearchMode::Hybrid => {
-                let v = self.bm25.embed_query(&query.text);
-                Sparse {
-                    indices: v.indices,
-                    values: v.values,
+        if query.limit == 0 {
+            return Ok(Vec::new());
+        }
+        let hits = match query.mode {
+            SearchMode::Dense => self.dense_hits(user, query).await?,
+            SearchMode::Bm25 => self
+                .bm25_hits(user, query, query.limit)
+                .await?
+                .unwrap_or_default(),
+            SearchMode::Hybrid => {
+                let candidates = query.limit.max(ranked::MIN_FUSED);
+                let dense_query = SearchQuery {
+                    mode: SearchMode::Dense,
+                    limit: candidates,
+                    ..query.clone()
+                };
+                let (dense, bm25) = futures::future::try_join(
+                    self.dense_hits(user, &dense_query),
+                    self.bm25_hits(user, query, candidates),
+                )
+                .await?;
+                match bm25 {
+                    // Only stopwords: nothing for BM25 to match, the dense list alone.
+                    None => ranked::merge(vec![dense], query.limit),
+                    Some(bm25) => ranked::rrf(vec![dense, bm25], query.limit),
                 }
             }
         };
-        let filter = filter::search(user, query.kind, self.scoped);
-        let has_terms = !sparse.indices.is_empty();
-        let mut hits = self
-            .query(query, sparse.clone(), &filter, self.dense_search)
-            .await?;
-        if hits.len() < query.limit && uses_graph(query, has_terms, self.dense_search) {
-            // A graph can come back short (see `store::dense::uses_graph`).
-            let available = count_points(&self.client, &self.collection, filter.clone())
-                .await
-                .map_err(|e| self.backend("count", e))?;
-            if available > hits.len() {
-                tracing::info!(
-                    hits = hits.len(),
-                    available,
-                    "graph search came back short; searching exactly"
-                );
-                hits = self
-                    .query(query, sparse, &filter, DenseSearch::Exact)
-                    .await?;
-            }
-        }
         tracing::debug!(hits = hits.len(), "searched");
         Ok(hits)
     }
@@ -484,6 +567,15 @@ impl Store for ServerStore {
     #[tracing::instrument(skip_all)]
     async fn flush(&self) -> Result<(), StoreError> {
         Ok(())
+    }
+
+    fn take_upgrades(&self) -> Vec<String> {
+        let taken = self
+            .upgrade
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        taken.iter().map(Upgrade::describe).collect()
     }
 
     /// The server optimizes in the background; this waits (up to 10 minutes) until
@@ -522,6 +614,24 @@ impl Store for ServerStore {
 }
 
 impl ServerStore {
+    /// The chunks of a search's `filter` and, for each of `terms`, those holding it,
+    /// counted by the server at once (other processes may write to the collection, so
+    /// nothing is kept between searches).
+    async fn term_counts(&self, filter: &Filter, terms: &[u32]) -> Result<ScopeCounts, StoreError> {
+        let filters = std::iter::once(filter.clone())
+            .chain(terms.iter().map(|&t| filter::holding_term(filter, t)));
+        let counts = futures::future::try_join_all(
+            filters.map(|f| count_points(&self.client, &self.collection, f)),
+        )
+        .await
+        .map_err(|e| self.backend("count terms", e))?;
+        let mut counts = counts.into_iter();
+        Ok(ScopeCounts {
+            chunks: counts.next().unwrap_or_default(),
+            holding: counts.collect(),
+        })
+    }
+
     /// Every point passing `filter`, [`SCROLL_PAGE`] at a time: `each` gets the
     /// payload of each (the `with_payload` part of it).
     async fn scroll(
@@ -686,6 +796,20 @@ fn check_version(version: &str) {
             server_version = version,
             "this starcoach was built for Qdrant 1.18; other versions may not work"
         ),
+    }
+}
+
+/// The sparse vector `name` among a point's vectors, as term ids and weights (empty
+/// when the point has none).
+fn named_sparse(vectors: Option<VectorsOutput>, name: &str) -> (Vec<u32>, Vec<f32>) {
+    let Some(vectors_output::VectorsOptions::Vectors(mut named)) =
+        vectors.and_then(|v| v.vectors_options)
+    else {
+        return Default::default();
+    };
+    match named.vectors.remove(name).map(|v| v.into_vector()) {
+        Some(vector_output::Vector::Sparse(sparse)) => (sparse.indices, sparse.values),
+        _ => Default::default(),
     }
 }
 

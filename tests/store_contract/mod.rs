@@ -64,6 +64,7 @@ macro_rules! store_contract_tests {
         store_contract_tests!(@case $backend, flushed_writes_survive_a_restart);
         store_contract_tests!(@case $backend, a_store_refuses_vectors_of_another_dimension);
         store_contract_tests!(@case $backend, bm25_and_hybrid_find_a_chunk_by_a_rare_keyword);
+        store_contract_tests!(@case $backend, a_users_rankings_do_not_depend_on_other_users_or_kinds);
         store_contract_tests!(@threads 4, $backend, concurrent_writes_flushes_and_searches_do_not_collide);
         store_contract_tests!(@threads 2, $backend, filtered_recall_is_complete_with_default_settings);
         store_contract_tests!(@threads 2, $backend, an_int8_scan_keeps_recall_through_deletes_and_optimize);
@@ -707,6 +708,157 @@ pub async fn bm25_and_hybrid_find_a_chunk_by_a_rare_keyword(backend: &impl Backe
         ..stopwords_only
     };
     assert!(store.search("alice", &none).await.unwrap().is_empty());
+}
+
+/// Every hit of every query in the store's order, with its score's bits: equal only
+/// if identical to the last digit. (The store scores BM25 itself and lists tied scores
+/// in document order, so neither depends on where Qdrant holds the points.)
+pub async fn rankings(store: &dyn Store, user: &str, queries: &[SearchQuery]) -> Vec<Vec<String>> {
+    let mut all = Vec::new();
+    for q in queries {
+        let hits = store.search(user, q).await.unwrap();
+        all.push(
+            hits.iter()
+                .map(|h| format!("{} {:08x}", chunk_key(&h.payload), h.score.to_bits()))
+                .collect(),
+        );
+    }
+    all
+}
+
+/// `got == want`, or a panic showing the first query whose hits differ.
+pub fn assert_same_rankings(
+    got: &[Vec<String>],
+    want: &[Vec<String>],
+    queries: &[SearchQuery],
+    when: &str,
+) {
+    assert_eq!(got.len(), want.len(), "{when}");
+    for ((g, w), q) in got.iter().zip(want).zip(queries) {
+        assert_eq!(g, w, "{when}: {:?} {:?} {:?}", q.text, q.mode, q.kind);
+    }
+}
+
+/// Chunks of `user` whose texts lean on the words of [`keyword_bank`], skewed so that
+/// collection-wide statistics would move: "deadline" in every one.
+fn skewed_chunks(
+    rng: &mut Rng,
+    user: &str,
+    n: usize,
+    hash: &str,
+    kind: DocumentKind,
+) -> Vec<ChunkPoint> {
+    let words = ["team", "customer", "project", "release", "kubernetes"];
+    (0..n)
+        .map(|i| {
+            let doc = format!("{user}-doc{}", i / 2);
+            Chunk {
+                user,
+                doc: &doc,
+                index: i % 2,
+                count: 2,
+                hash,
+                kind,
+                text: format!("deadline {} deadline {}", words[i % 5], words[(i / 5) % 5]),
+                dense: rng.unit_vector(DIM),
+            }
+            .point()
+        })
+        .collect()
+}
+
+/// BM25 weighs a query's terms by the searched user's chunks of the searched kind only
+/// (`store::term_stats`): writes, edits and deletes by other users, and a user's
+/// notes for a search of stories, change no score of the search.
+pub async fn a_users_rankings_do_not_depend_on_other_users_or_kinds(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut rng = Rng(24);
+    let (alice, _) = keyword_bank(&mut rng);
+    store.upsert(alice).await.unwrap();
+    store.flush().await.unwrap();
+    let mut queries = Vec::new();
+    for text in [
+        "deadline",
+        "the customer deadline",
+        "budget release team",
+        "How did you handle the Kubernetes move?",
+    ] {
+        for mode in [SearchMode::Bm25, SearchMode::Hybrid] {
+            for kind in [None, Some(DocumentKind::Story), Some(DocumentKind::Note)] {
+                let mut q = query(rng.unit_vector(DIM), text, mode, 20);
+                q.kind = kind;
+                queries.push(q);
+            }
+        }
+    }
+    let stories_only: Vec<SearchQuery> = queries
+        .iter()
+        .filter(|q| q.kind == Some(DocumentKind::Story))
+        .cloned()
+        .collect();
+    let before = rankings(store.as_ref(), "alice", &queries).await;
+    assert!(before.iter().any(|hits| hits.len() == 20));
+
+    // Another user writes chunks full of alice's words...
+    store
+        .upsert(skewed_chunks(
+            &mut rng,
+            "bob",
+            300,
+            "h1",
+            DocumentKind::Story,
+        ))
+        .await
+        .unwrap();
+    store.flush().await.unwrap();
+    let now = rankings(store.as_ref(), "alice", &queries).await;
+    assert_same_rankings(&now, &before, &queries, "after bob's writes");
+    // ...edits some (new text under the same ids)...
+    let mut edited = skewed_chunks(&mut rng, "bob", 80, "h1", DocumentKind::Story);
+    for point in &mut edited {
+        point.sparse_text = "kubernetes kubernetes budget".into();
+    }
+    store.upsert(edited).await.unwrap();
+    store.flush().await.unwrap();
+    let now = rankings(store.as_ref(), "alice", &queries).await;
+    assert_same_rankings(&now, &before, &queries, "after bob's edits");
+    // ...and deletes some; a third user writes notes.
+    let gone: Vec<String> = (0..100).map(|d| format!("bob-doc{d}")).collect();
+    store.delete_documents("bob", &gone).await.unwrap();
+    store
+        .upsert(skewed_chunks(
+            &mut rng,
+            "carol",
+            120,
+            "h1",
+            DocumentKind::Note,
+        ))
+        .await
+        .unwrap();
+    store.flush().await.unwrap();
+    let now = rankings(store.as_ref(), "alice", &queries).await;
+    assert_same_rankings(&now, &before, &queries, "after bob's deletes");
+
+    // Alice's own notes weigh her note and all-kind searches, never her story searches.
+    let stories_before = rankings(store.as_ref(), "alice", &stories_only).await;
+    store
+        .upsert(skewed_chunks(
+            &mut rng,
+            "alice",
+            60,
+            "h1",
+            DocumentKind::Note,
+        ))
+        .await
+        .unwrap();
+    store.flush().await.unwrap();
+    let now = rankings(store.as_ref(), "alice", &stories_only).await;
+    assert_same_rankings(&now, &stories_before, &stories_only, "after alice's notes");
+    assert_ne!(
+        rankings(store.as_ref(), "alice", &queries).await,
+        before,
+        "her own notes count for her note searches"
+    );
 }
 
 pub const USERS: [&str; 3] = ["u0", "u1", "u2"];

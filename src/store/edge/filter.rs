@@ -8,6 +8,7 @@ use qdrant_edge::{Condition, FieldCondition, Filter, IsEmptyCondition, Match};
 use super::payload::{key, CHUNK_INDEX, DOC_ID, KIND, PARTITION, SCOPE, USER};
 use crate::corpus::DocumentKind;
 use crate::store::payload::{part_of, scope};
+use crate::store::term_stats::TERMS;
 
 /// All points of `user`.
 pub fn user(user: &str) -> Filter {
@@ -48,6 +49,17 @@ pub fn chunk(user: &str, doc_id: &str, chunk_index: usize) -> Filter {
         eq(DOC_ID, doc_id),
         Condition::Field(at),
     ])
+}
+
+/// The points of `filter` (a user's search filter) whose BM25 terms include `term`.
+pub fn holding_term(filter: &Filter, term: u32) -> Filter {
+    let holding = FieldCondition::new_match(key(TERMS), Match::from(i64::from(term)));
+    let mut filter = filter.clone();
+    filter
+        .must
+        .get_or_insert_with(Vec::new)
+        .push(Condition::Field(holding));
+    filter
 }
 
 /// Points written before chunks carried a scope (by an older starcoach), of any user:

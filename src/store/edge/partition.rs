@@ -5,7 +5,7 @@
 //! thread, so a scan of a user's 400,000 story chunks runs on one core however many
 //! the machine has. The scan is bound by memory bandwidth, which a second core nearly
 //! doubles: each thread scans some of the scope's parts, one after another (each one
-//! indexed condition, like the scope alone), and the hits are merged. Exact (float) and
+//! indexed condition, like the scope alone), and the hits are merged (`store::ranked`). Exact (float) and
 //! int8 scans both split; a graph search does not, since the graphs are keyed by scope.
 //! A store holding chunks written before parts existed scans in one search.
 //!
@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{backend, filter, Inner};
 use crate::store::dense::DenseSearch;
 use crate::store::payload::PARTITIONS;
-use crate::store::{ChunkHit, SearchMode, SearchQuery, StoreError};
+use crate::store::{ranked, ChunkHit, SearchMode, SearchQuery, StoreError};
 
 /// Chunks of one scope from which a dense scan of it is split over threads: below
 /// this a scan takes about a millisecond, and the threads would cost more than they
@@ -40,21 +40,6 @@ pub fn groups(threads: usize) -> Vec<Vec<usize>> {
         groups[part % threads].push(part);
     }
     groups
-}
-
-/// The hits of several scans of disjoint parts as one list: best score first, ties in
-/// document and chunk order (deterministic, whichever thread finished first), the
-/// first `limit`.
-pub fn merge(lists: Vec<Vec<ChunkHit>>, limit: usize) -> Vec<ChunkHit> {
-    let mut hits: Vec<ChunkHit> = lists.into_iter().flatten().collect();
-    hits.sort_by(|a, b| {
-        b.score
-            .total_cmp(&a.score)
-            .then_with(|| a.payload.doc_id.cmp(&b.payload.doc_id))
-            .then_with(|| a.payload.chunk_index.cmp(&b.payload.chunk_index))
-    });
-    hits.truncate(limit);
-    hits
 }
 
 /// Threads counted in a busy counter while this guard lives.
@@ -132,9 +117,8 @@ impl Inner {
         let scan = |parts: &[usize]| {
             let mut hits = Vec::new();
             for &part in parts {
-                let sparse = qdrant_edge::SparseVector::default();
                 let filter = filter::part(user, kind, part);
-                hits.extend(self.query(query, sparse, &filter, dense_search)?);
+                hits.extend(self.dense_query(query, &filter, dense_search)?);
             }
             Ok::<_, StoreError>(hits)
         };
@@ -159,21 +143,13 @@ impl Inner {
             groups = groups.len(),
             "scanned the scope's parts in parallel"
         );
-        Ok(merge(lists, query.limit))
+        Ok(ranked::merge(lists, query.limit))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::payload::sample_payload;
-
-    fn hit(score: f32, doc: &str, chunk: usize) -> ChunkHit {
-        let mut payload = sample_payload();
-        payload.doc_id = doc.into();
-        payload.chunk_index = chunk;
-        ChunkHit { score, payload }
-    }
 
     #[test]
     fn parts_are_dealt_to_every_thread_and_none_is_left_out() {
@@ -185,19 +161,5 @@ mod tests {
             assert_eq!(all, (0..PARTITIONS).collect::<Vec<_>>());
             assert!(groups.iter().all(|g| !g.is_empty()));
         }
-    }
-
-    #[test]
-    fn merged_hits_are_best_first_with_ties_in_document_order() {
-        let lists = vec![
-            vec![hit(0.9, "b", 0), hit(0.5, "b", 1)],
-            vec![hit(0.9, "a", 2), hit(0.7, "c", 0), hit(0.1, "c", 1)],
-        ];
-        let merged = merge(lists, 3);
-        let keys: Vec<_> = merged
-            .iter()
-            .map(|h| (h.payload.doc_id.as_str(), h.payload.chunk_index))
-            .collect();
-        assert_eq!(keys, vec![("a", 2), ("b", 0), ("c", 0)]);
     }
 }

@@ -1,7 +1,9 @@
 //! Conversions between our payload types and the embedded store's JSON-object
 //! payloads (the layout is in [`crate::store::payload`]).
 
-use qdrant_edge::{JsonPath, Payload};
+use qdrant_edge::{
+    JsonPath, Payload, PayloadSelector, PayloadSelectorExclude, WithPayloadInterface,
+};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -20,14 +22,23 @@ pub fn key(name: &str) -> JsonPath {
     }
 }
 
-/// The payload stored with a chunk: [`ChunkPayload`] and its scope, as a JSON object.
-pub fn to_payload(payload: &ChunkPayload) -> Result<Payload, StoreError> {
-    Ok(Payload(crate::store::payload::to_json(payload)?))
+/// The payload stored with a chunk: [`ChunkPayload`], its scope and the ids of its BM25
+/// `terms`, as a JSON object.
+pub fn to_payload(payload: &ChunkPayload, terms: &[u32]) -> Result<Payload, StoreError> {
+    Ok(Payload(crate::store::payload::to_json(payload, terms)?))
 }
 
 /// A chunk's payload as returned by a query.
 pub fn from_payload(payload: Option<Payload>) -> Result<ChunkPayload, StoreError> {
     parse(payload)
+}
+
+/// The payload fields a [`ChunkPayload`] is read from: all but the BM25 term ids,
+/// which only filters read.
+pub fn chunk_fields() -> WithPayloadInterface {
+    WithPayloadInterface::Selector(PayloadSelector::Exclude(PayloadSelectorExclude {
+        exclude: vec![key(crate::store::term_stats::TERMS)],
+    }))
 }
 
 /// Payload keys to fetch for [`DocFields`].
@@ -60,7 +71,7 @@ mod tests {
 
     #[test]
     fn payload_round_trips_and_uses_the_filter_field_names() {
-        let payload = to_payload(&sample()).unwrap();
+        let payload = to_payload(&sample(), &[]).unwrap();
         for field in [
             USER,
             DOC_ID,
@@ -81,7 +92,7 @@ mod tests {
 
     #[test]
     fn doc_fields_parse_from_a_partial_payload() {
-        let mut payload = to_payload(&sample()).unwrap();
+        let mut payload = to_payload(&sample(), &[]).unwrap();
         payload
             .0
             .retain(|k, _| DocFields::KEYS.contains(&k.as_str()));

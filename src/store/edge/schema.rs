@@ -2,18 +2,24 @@
 
 use qdrant_edge::{
     CreateIndex, Distance, EdgeConfig, EdgeOptimizersConfig, EdgeSparseVectorParams,
-    EdgeVectorParams, FieldIndexOperations, HnswIndexConfig, KeywordIndexParams, Modifier,
-    PayloadFieldSchema, PayloadSchemaParams, QuantizationConfig, ScalarQuantizationConfig,
-    ScalarType, UpdateOperation,
+    EdgeVectorParams, FieldIndexOperations, HnswIndexConfig, IntegerIndexParams,
+    KeywordIndexParams, PayloadFieldSchema, PayloadSchemaParams, QuantizationConfig,
+    ScalarQuantizationConfig, ScalarType, UpdateOperation,
 };
 
 use super::payload::{key, DOC_ID, KIND, PARTITION, SCOPE, SOURCE, USER};
 use crate::store::dense::IndexLayout;
+use crate::store::term_stats::TERMS;
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";
-/// Name of the BM25 sparse vector.
-pub const SPARSE: &str = "bm25";
+/// Name of the BM25 sparse vector: term-frequency weights without a modifier; a
+/// search weighs the query's terms by the searched scope's statistics
+/// (`store::term_stats`).
+pub const SPARSE: &str = "bm25_scoped";
+/// The BM25 vector of stores written before per-scope statistics, with Qdrant's IDF
+/// modifier over the whole shard; replaced when such a store opens (`edge::upgrade`).
+pub const LEGACY_SPARSE: &str = "bm25";
 
 /// Index tuning. The thresholds apply when a store directory is created (an existing
 /// store keeps its own): when `optimize` indexes a segment, and above which size a
@@ -46,8 +52,8 @@ pub struct EdgeOptions {
 /// `scope` value (a user's stories, a user's notes; `payload_m`), so a graph search
 /// only ever walks the points it may return. Either way `optimize` gives indexed
 /// segments int8 copies of the dense vectors. Qdrant searches a graph only when the
-/// filtered points exceed `full_scan_threshold`, and scans below it. BM25 uses the IDF
-/// modifier: document frequencies come from the whole shard, all users together.
+/// filtered points exceed `full_scan_threshold`, and scans below it. BM25 has no
+/// modifier: a search brings its own term weights, from the searched scope alone.
 pub fn new_config(dense_dim: usize, options: &EdgeOptions) -> EdgeConfig {
     let defaults = HnswIndexConfig::default();
     let thresholds = HnswIndexConfig {
@@ -61,9 +67,7 @@ pub fn new_config(dense_dim: usize, options: &EdgeOptions) -> EdgeConfig {
         indexing_threshold: options.indexing_threshold_kb,
         ..EdgeOptimizersConfig::default()
     };
-    let sparse = EdgeSparseVectorParams::builder()
-        .modifier(Modifier::Idf)
-        .build();
+    let sparse = EdgeSparseVectorParams::builder().build();
     EdgeConfig::builder()
         .vector(
             DENSE,
@@ -154,17 +158,35 @@ pub fn index_operations() -> Vec<UpdateOperation> {
         (PARTITION, tenant),
     ];
     fields.extend([DOC_ID, KIND, SOURCE].map(|f| (f, plain.clone())));
-    fields
+    let mut operations: Vec<UpdateOperation> = fields
         .into_iter()
         .map(|(field, params)| create_keyword_index(field, params))
-        .collect()
+        .collect();
+    operations.push(create_index(
+        TERMS,
+        PayloadSchemaParams::Integer(term_ids_index()),
+    ));
+    operations
+}
+
+/// `terms` (`store::term_stats`): looked up by value to count a scope's chunks holding
+/// a term; never compared by range.
+fn term_ids_index() -> IntegerIndexParams {
+    IntegerIndexParams {
+        lookup: Some(true),
+        range: Some(false),
+        enable_hnsw: Some(false),
+        ..IntegerIndexParams::default()
+    }
 }
 
 fn create_keyword_index(field: &str, params: KeywordIndexParams) -> UpdateOperation {
+    create_index(field, PayloadSchemaParams::Keyword(params))
+}
+
+fn create_index(field: &str, params: PayloadSchemaParams) -> UpdateOperation {
     UpdateOperation::FieldIndexOperation(FieldIndexOperations::CreateIndex(CreateIndex {
         field_name: key(field),
-        field_schema: Some(PayloadFieldSchema::FieldParams(
-            PayloadSchemaParams::Keyword(params),
-        )),
+        field_schema: Some(PayloadFieldSchema::FieldParams(params)),
     }))
 }

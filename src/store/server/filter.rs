@@ -7,6 +7,7 @@ use qdrant_client::qdrant::{Condition, Filter};
 use super::payload::{CHUNK_INDEX, DOC_ID, KIND, SCOPE, USER};
 use crate::corpus::DocumentKind;
 use crate::store::payload::scope;
+use crate::store::term_stats::TERMS;
 
 /// All points of `user`.
 pub fn user(user: &str) -> Filter {
@@ -21,6 +22,13 @@ pub fn search(user: &str, kind: Option<DocumentKind>, scoped: bool) -> Filter {
         Some(kind) => Filter::must([eq(USER, user), eq(KIND, kind.as_str())]),
         None => Filter::must([eq(USER, user)]),
     }
+}
+
+/// The points of `filter` (a user's search filter) whose BM25 terms include `term`.
+pub fn holding_term(filter: &Filter, term: u32) -> Filter {
+    let mut filter = filter.clone();
+    filter.must.push(Condition::matches(TERMS, i64::from(term)));
+    filter
 }
 
 /// Points written before chunks carried a scope (by an older starcoach), of any user.

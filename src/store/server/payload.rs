@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use qdrant_client::qdrant::Value;
+use qdrant_client::qdrant::with_payload_selector::SelectorOptions;
+use qdrant_client::qdrant::{PayloadExcludeSelector, Value};
 use qdrant_client::Payload;
 use serde::de::DeserializeOwned;
 
@@ -12,15 +13,24 @@ use crate::store::payload::{decode_error, encode_error};
 pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SCOPE, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
 
-/// The payload stored with a chunk: [`ChunkPayload`] and its scope, as a JSON object.
-pub fn to_payload(payload: &ChunkPayload) -> Result<Payload, StoreError> {
-    let json = crate::store::payload::to_json(payload)?;
+/// The payload stored with a chunk: [`ChunkPayload`], its scope and the ids of its BM25
+/// `terms`, as a JSON object.
+pub fn to_payload(payload: &ChunkPayload, terms: &[u32]) -> Result<Payload, StoreError> {
+    let json = crate::store::payload::to_json(payload, terms)?;
     Payload::try_from(serde_json::Value::Object(json)).map_err(encode_error)
 }
 
 /// A chunk's payload as returned by a query.
 pub fn from_payload(payload: HashMap<String, Value>) -> Result<ChunkPayload, StoreError> {
     parse(payload)
+}
+
+/// The payload fields a [`ChunkPayload`] is read from: all but the BM25 term ids,
+/// which only filters read.
+pub fn chunk_fields() -> SelectorOptions {
+    SelectorOptions::Exclude(PayloadExcludeSelector {
+        fields: vec![crate::store::term_stats::TERMS.to_owned()],
+    })
 }
 
 /// Payload keys to fetch for [`DocFields`].
@@ -52,7 +62,7 @@ mod tests {
 
     #[test]
     fn payload_round_trips_and_uses_the_filter_field_names() {
-        let payload: HashMap<String, Value> = to_payload(&sample()).unwrap().into();
+        let payload: HashMap<String, Value> = to_payload(&sample(), &[]).unwrap().into();
         for field in [
             USER,
             DOC_ID,
@@ -73,7 +83,7 @@ mod tests {
 
     #[test]
     fn doc_fields_parse_from_a_partial_payload() {
-        let mut payload: HashMap<String, Value> = to_payload(&sample()).unwrap().into();
+        let mut payload: HashMap<String, Value> = to_payload(&sample(), &[]).unwrap().into();
         payload.retain(|k, _| DocFields::KEYS.contains(&k.as_str()));
         let fields = doc_fields(payload).unwrap();
         assert_eq!(fields.chunk_count, 3);

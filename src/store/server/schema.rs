@@ -4,18 +4,24 @@
 use qdrant_client::qdrant::{
     vectors_config, CollectionInfo, CreateCollection, CreateCollectionBuilder,
     CreateFieldIndexCollection, CreateFieldIndexCollectionBuilder, Distance, FieldType,
-    HnswConfigDiffBuilder, KeywordIndexParamsBuilder, Modifier, OptimizersConfigDiffBuilder,
-    QuantizationType, ScalarQuantizationBuilder, SparseVectorParamsBuilder,
-    SparseVectorsConfigBuilder, VectorParamsBuilder, VectorsConfigBuilder,
+    HnswConfigDiffBuilder, IntegerIndexParamsBuilder, KeywordIndexParamsBuilder,
+    OptimizersConfigDiffBuilder, QuantizationType, ScalarQuantizationBuilder,
+    SparseVectorParamsBuilder, SparseVectorsConfigBuilder, VectorParamsBuilder,
+    VectorsConfigBuilder,
 };
 
 use super::payload::{DOC_ID, KIND, SCOPE, SOURCE, USER};
 use crate::store::dense::IndexLayout;
+use crate::store::term_stats::TERMS;
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";
-/// Name of the BM25 sparse vector.
-pub const SPARSE: &str = "bm25";
+/// Name of the BM25 sparse vector, without modifier (as in `edge/schema.rs`): a search
+/// weighs the query's terms by the searched scope's statistics (`store::term_stats`).
+pub const SPARSE: &str = "bm25_scoped";
+/// The BM25 vector of collections written before per-scope statistics, with the IDF
+/// modifier over the whole collection; replaced at connect (`server::upgrade`).
+pub const LEGACY_SPARSE: &str = "bm25";
 
 /// Index tuning applied when the collection is created (an existing collection keeps
 /// the settings it was created with): when the server's optimizer builds an HNSW
@@ -39,8 +45,8 @@ pub struct ServerOptions {
 ///
 /// The dense index follows `graph_search` as in the embedded store (see
 /// `edge/schema.rs`): no graph, or one graph per `scope` value and none global; int8
-/// copies either way. BM25 uses the IDF modifier: document frequencies come from the
-/// whole collection, all users together (as in the embedded store).
+/// copies either way. BM25 has no modifier: a search brings its own term weights, from
+/// the searched scope alone (as in the embedded store).
 pub fn create_collection(
     name: &str,
     dense_dim: usize,
@@ -52,10 +58,7 @@ pub fn create_collection(
         VectorParamsBuilder::new(dense_dim as u64, Distance::Cosine),
     );
     let mut sparse = SparseVectorsConfigBuilder::default();
-    sparse.add_named_vector_params(
-        SPARSE,
-        SparseVectorParamsBuilder::default().modifier(Modifier::Idf),
-    );
+    sparse.add_named_vector_params(SPARSE, SparseVectorParamsBuilder::default());
     let layout = IndexLayout::wanted(options.graph_search);
     let mut hnsw = HnswConfigDiffBuilder::default()
         .m(0)
@@ -109,14 +112,14 @@ pub fn dense_dim(info: &CollectionInfo) -> Option<usize> {
     }
 }
 
-/// Whether the collection has the BM25 sparse vector.
-pub fn has_sparse(info: &CollectionInfo) -> bool {
+/// Whether the collection has the sparse vector `name`.
+pub fn has_sparse(info: &CollectionInfo, name: &str) -> bool {
     let sparse = info
         .config
         .as_ref()
         .and_then(|c| c.params.as_ref())
         .and_then(|p| p.sparse_vectors_config.as_ref());
-    sparse.is_some_and(|s| s.map.contains_key(SPARSE))
+    sparse.is_some_and(|s| s.map.contains_key(name))
 }
 
 /// Points a scope needs before the server builds it a graph: a block above a quarter
@@ -134,8 +137,9 @@ pub fn graph_min_points(info: &CollectionInfo, dense_dim: usize) -> usize {
 
 /// Payload index requests for the fields the collection lacks: `user` as the tenant
 /// key, `scope` (user and kind) as the key of the per-tenant HNSW graphs, plus the
-/// fields we filter on. Run on every connect, so a collection created by someone else
-/// (or by an older starcoach) gets them too.
+/// fields we filter on (`terms`, the BM25 term ids, looked up by value). Run on every
+/// connect, so a collection created by someone else (or by an older starcoach) gets
+/// them too.
 pub fn missing_indexes(collection: &str, info: &CollectionInfo) -> Vec<CreateFieldIndexCollection> {
     // Only `scope` gets per-value HNSW links (see `edge/schema.rs`).
     let graph_key = KeywordIndexParamsBuilder::default().is_tenant(true);
@@ -145,7 +149,7 @@ pub fn missing_indexes(collection: &str, info: &CollectionInfo) -> Vec<CreateFie
     let plain = KeywordIndexParamsBuilder::default().enable_hnsw(false);
     let mut fields = vec![(SCOPE, graph_key), (USER, tenant)];
     fields.extend([DOC_ID, KIND, SOURCE].map(|f| (f, plain.clone())));
-    fields
+    let mut missing: Vec<CreateFieldIndexCollection> = fields
         .into_iter()
         .filter(|(field, _)| !info.payload_schema.contains_key(*field))
         .map(|(field, params)| {
@@ -154,7 +158,17 @@ pub fn missing_indexes(collection: &str, info: &CollectionInfo) -> Vec<CreateFie
                 .wait(true)
                 .build()
         })
-        .collect()
+        .collect();
+    if !info.payload_schema.contains_key(TERMS) {
+        let lookup = IntegerIndexParamsBuilder::new(true, false);
+        missing.push(
+            CreateFieldIndexCollectionBuilder::new(collection, TERMS, FieldType::Integer)
+                .field_index_params(lookup)
+                .wait(true)
+                .build(),
+        );
+    }
+    missing
 }
 
 #[cfg(test)]
@@ -185,10 +199,11 @@ mod tests {
         let hnsw = create.hnsw_config.unwrap();
         assert_eq!((hnsw.m, hnsw.payload_m), (Some(0), Some(0)));
         let sparse = &create.sparse_vectors_config.as_ref().unwrap().map[SPARSE];
-        assert_eq!(sparse.modifier, Some(Modifier::Idf as i32));
+        assert_eq!(sparse.modifier, None);
         let info = info_of(create);
         assert_eq!(dense_dim(&info), Some(384));
-        assert!(has_sparse(&info));
+        assert!(has_sparse(&info, SPARSE));
+        assert!(!has_sparse(&info, LEGACY_SPARSE));
         assert!(has_int8(&info));
         assert_eq!(layout(&info), IndexLayout::Scan);
 
@@ -209,6 +224,6 @@ mod tests {
             .into_iter()
             .map(|i| i.field_name)
             .collect();
-        assert_eq!(fields, [SCOPE, USER, DOC_ID, KIND, SOURCE]);
+        assert_eq!(fields, [SCOPE, USER, DOC_ID, KIND, SOURCE, TERMS]);
     }
 }

@@ -1,15 +1,17 @@
-//! Decoded payloads of the points searches return, kept in memory by point id.
+//! What searches read from the shard, kept in memory until the next write.
 //!
-//! A search asks Qdrant for point ids and scores only, and takes each point's payload
-//! from here; the ids not held are read in one `retrieve` and decoded once. Reading and
-//! decoding payloads (lz4, then JSON) was half the CPU time of a match on a
-//! 1,000-story bank, for the 120 or so candidates of its two lists, most of them the
-//! same from one question to the next.
+//! Decoded payloads by point id: a search asks Qdrant for point ids and scores only,
+//! and takes each point's payload from here; the ids not held are read in one
+//! `retrieve` and decoded once. Reading and decoding payloads (lz4, then JSON) was half
+//! the CPU time of a match on a 1,000-story bank, for the 120 or so candidates of its
+//! two lists, most of them the same from one question to the next. And the counts
+//! behind per-scope BM25 weights (`store::term_stats`), by scope and term.
 //!
 //! Every write to the shard forgets the whole map and starts a new epoch. A search
-//! stores what it read only if no write has finished since it asked, so a payload read
+//! stores what it read only if no write has finished since it asked, so a value read
 //! before a write can never be kept after it.
 
+use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use qdrant_edge::PointId;
@@ -18,52 +20,57 @@ use crate::cache::Generations;
 use crate::store::ChunkPayload;
 
 /// Payloads held: 16 times the chunks of a 1,000-story bank; at most ~60 MB.
-pub const CAPACITY: usize = 65_536;
+pub const PAYLOADS: usize = 65_536;
+/// Scope and term counts held (a few bytes each).
+pub const COUNTS: usize = 65_536;
+
+/// Decoded payloads by point id.
+pub type PayloadCache = ReadCache<PointId, Arc<ChunkPayload>>;
 
 #[derive(Debug)]
-pub struct PayloadCache {
-    state: Mutex<State>,
+pub struct ReadCache<K, V> {
+    state: Mutex<State<K, V>>,
 }
 
 #[derive(Debug)]
-struct State {
+struct State<K, V> {
     /// Writes finished since the store was opened.
     epoch: u64,
-    payloads: Generations<PointId, Arc<ChunkPayload>>,
+    values: Generations<K, V>,
 }
 
-impl PayloadCache {
+impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
     pub fn new(capacity: usize) -> Self {
         Self {
             state: Mutex::new(State {
                 epoch: 0,
-                payloads: Generations::new(capacity),
+                values: Generations::new(capacity),
             }),
         }
     }
 
     /// A panic while holding the lock leaves a map that is at worst incomplete, which
     /// only costs reads, so a poisoned lock is used as is.
-    fn lock(&self) -> MutexGuard<'_, State> {
+    fn lock(&self) -> MutexGuard<'_, State<K, V>> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// The payload of each id, `None` where none is held; and the epoch to pass to
-    /// [`PayloadCache::keep`] with the payloads read for the missing ones.
-    pub fn get(&self, ids: &[PointId]) -> (Vec<Option<Arc<ChunkPayload>>>, u64) {
+    /// The value of each key, `None` where none is held; and the epoch to pass to
+    /// [`ReadCache::keep`] with the values read for the missing ones.
+    pub fn get(&self, ids: &[K]) -> (Vec<Option<V>>, u64) {
         let mut state = self.lock();
-        let found = ids.iter().map(|id| state.payloads.get(id)).collect();
+        let found = ids.iter().map(|id| state.values.get(id)).collect();
         (found, state.epoch)
     }
 
-    /// Keep payloads read from the shard, unless a write finished after `epoch`.
-    pub fn keep(&self, epoch: u64, read: impl IntoIterator<Item = (PointId, Arc<ChunkPayload>)>) {
+    /// Keep values read from the shard, unless a write finished after `epoch`.
+    pub fn keep(&self, epoch: u64, read: impl IntoIterator<Item = (K, V)>) {
         let mut state = self.lock();
         if state.epoch != epoch {
             return;
         }
         for (id, payload) in read {
-            state.payloads.insert(id, payload);
+            state.values.insert(id, payload);
         }
     }
 
@@ -72,12 +79,12 @@ impl PayloadCache {
     pub fn written(&self) {
         let mut state = self.lock();
         state.epoch += 1;
-        state.payloads.clear();
+        state.values.clear();
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.lock().payloads.len()
+        self.lock().values.len()
     }
 }
 

@@ -3,9 +3,10 @@
 
 use std::sync::Arc;
 
-use crate::coach::Critic;
-use crate::config::{Settings, StoreSettings};
+use crate::competency::CompetencySet;
+use crate::config::{ConfigError, Settings, StoreSettings};
 use crate::coverage::CoverageReport;
+use crate::critique::Critic;
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::Ingestor;
 use crate::llm::LlmClient;
@@ -16,6 +17,8 @@ use crate::tagging::StoryTagger;
 /// Errors while starting up.
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     #[error(transparent)]
     Embed(#[from] EmbedError),
     #[error(transparent)]
@@ -39,6 +42,9 @@ pub struct Coach {
 impl Coach {
     /// Load the embedding model and open the store described by `settings`.
     pub async fn open(settings: Settings) -> Result<Self, StartupError> {
+        // Read now, so that a bad list stops start-up instead of failing every request.
+        CompetencySet::load(&settings.retrieval.competencies_file)
+            .map_err(|reason| ConfigError::setting("retrieval.competencies_file", reason))?;
         let model_dir = settings.model_dir();
         let batch = settings.embedding.batch_size;
         let embedder = tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, batch))

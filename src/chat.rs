@@ -17,8 +17,8 @@ use regex::Regex;
 
 use crate::analysis::count_tokens;
 use crate::app::Coach;
-use crate::coach::{render_text, CritiqueError, CritiqueRequest, TranscriptInput};
 use crate::corpus::{clip_chars, word_count};
+use crate::critique::{render_text, CritiqueError, CritiqueRequest, TranscriptInput};
 use crate::llm::{ChatMessage, ChatRole};
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse};
 

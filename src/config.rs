@@ -3,15 +3,30 @@
 
 use std::path::{Path, PathBuf};
 
+use std::fmt;
+
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
-use serde::{Deserialize, Serialize};
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// Errors while reading configuration.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("invalid configuration: {0}")]
     Invalid(#[from] Box<figment::Error>),
+    /// A setting that parsed but cannot work, named by its key (`server.api_keys[0].user`).
+    #[error("invalid configuration: {key}: {reason}")]
+    Setting { key: String, reason: String },
+}
+
+impl ConfigError {
+    pub fn setting(key: impl Into<String>, reason: impl Into<String>) -> Self {
+        ConfigError::Setting {
+            key: key.into(),
+            reason: reason.into(),
+        }
+    }
 }
 
 /// The whole configuration of starcoach.
@@ -86,7 +101,7 @@ pub struct StoreSettings {
     pub qdrant_url: String,
     /// API key of the Qdrant server (`QDRANT_API_KEY`). Never serialized or logged.
     #[serde(default, skip_serializing)]
-    pub qdrant_api_key: crate::llm::ApiKey,
+    pub qdrant_api_key: ApiKey,
     /// Collection on the Qdrant server (created on first use).
     #[serde(default = "default_collection")]
     pub collection: String,
@@ -105,7 +120,7 @@ fn default_collection() -> String {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EmbeddingSettings {
-    /// Empty means the default cache location (see [`crate::embed::default_model_dir`]).
+    /// Empty means the default cache location (see [`default_model_dir`]).
     pub model_dir: PathBuf,
     pub batch_size: usize,
 }
@@ -124,12 +139,12 @@ pub struct RetrievalSettings {
     /// Competency list (TOML); empty: the built-in `config/competencies.toml`.
     #[serde(default)]
     pub competencies_file: PathBuf,
-    /// Hybrid ranking weights (see [`crate::retrieve::RankingSettings`]).
+    /// Hybrid ranking weights (see [`RankingSettings`]).
     #[serde(default)]
-    pub ranking: crate::retrieve::RankingSettings,
-    /// Fit-level thresholds (see [`crate::retrieve::FitSettings`]).
+    pub ranking: RankingSettings,
+    /// Fit-level thresholds (see [`FitSettings`]).
     #[serde(default)]
-    pub fit: crate::retrieve::FitSettings,
+    pub fit: FitSettings,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -139,13 +154,13 @@ pub struct ServerSettings {
     pub request_timeout_secs: u64,
     /// Bearer API keys (hashed) mapped to users; empty = single-user, loopback only.
     #[serde(default)]
-    pub api_keys: Vec<crate::http::ApiKeyEntry>,
+    pub api_keys: Vec<ApiKeyEntry>,
     /// Origins allowed to call the API from a browser ("*" for any); empty: none.
     #[serde(default)]
     pub cors_origins: Vec<String>,
 }
 
-/// The OpenAI-compatible chat endpoint behind the critique (see [`crate::llm`]).
+/// The OpenAI-compatible chat endpoint behind the critique (the `llm` module).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default)]
 pub struct LlmSettings {
@@ -154,7 +169,7 @@ pub struct LlmSettings {
     pub model: String,
     /// Never serialized or logged; set it with `STARCOACH__LLM__API_KEY`.
     #[serde(skip_serializing)]
-    pub api_key: crate::llm::ApiKey,
+    pub api_key: ApiKey,
     pub timeout_secs: u64,
     /// A streamed answer that sends nothing for this long is abandoned.
     pub stream_idle_secs: u64,
@@ -174,7 +189,7 @@ impl Default for LlmSettings {
         LlmSettings {
             base_url: String::new(),
             model: "smollm2-135m".into(),
-            api_key: crate::llm::ApiKey::default(),
+            api_key: ApiKey::default(),
             timeout_secs: 60,
             stream_idle_secs: 15,
             max_tokens: 1024,
@@ -224,13 +239,307 @@ impl Default for Settings {
     }
 }
 
+/// The rule for user names (stored with every chunk, used in keys and filters): 1 to
+/// 64 ASCII letters, digits, `-`, `_` or `.`.
+pub fn check_user_name(user: &str) -> Result<(), String> {
+    let ok = !user.is_empty()
+        && user.len() <= 64
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "{user:?} is not a user name: use 1 to 64 letters, digits, '-', '_' or '.'"
+        ))
+    }
+}
+
+/// A key digest as configured: 64 hex digits (`printf %s "$KEY" | sha256sum`).
+fn check_sha256(digest: &str) -> Result<(), String> {
+    let digest = digest.trim();
+    if digest.len() == 64 && digest.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Ok(());
+    }
+    Err(format!(
+        "must be the 64 hex digits of the key's SHA-256 (printf %s \"$KEY\" | sha256sum), \
+         not the key itself; got {} characters",
+        digest.chars().count()
+    ))
+}
+
+/// A secret from configuration (an API key): `Debug` never shows it, it is never
+/// serialized, and it is put in a header only.
+#[derive(Clone, Default)]
+pub struct ApiKey(SecretString);
+
+impl ApiKey {
+    pub fn new(key: impl Into<String>) -> Self {
+        ApiKey(SecretString::from(key.into()))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.expose_secret().is_empty()
+    }
+
+    /// The key itself, for the Authorization header only.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.is_empty() {
+            "ApiKey(empty)"
+        } else {
+            "ApiKey(redacted)"
+        })
+    }
+}
+
+impl PartialEq for ApiKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.expose() == other.expose()
+    }
+}
+
+impl<'de> Deserialize<'de> for ApiKey {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(ApiKey::new)
+    }
+}
+
+/// One configured API key of the HTTP server (`[[server.api_keys]]`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ApiKeyEntry {
+    pub user: String,
+    /// Lowercase hex SHA-256 of the key (`printf %s "$KEY" | sha256sum`).
+    pub key_sha256: String,
+}
+
+/// How the hybrid method combines its lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Fusion {
+    /// Weighted sum of scores: dense cosine + `bm25_weight` × BM25 relative to the
+    /// query's best BM25 story + `competency_weight` × cosine to the competency
+    /// prototype.
+    Score,
+    /// Weighted reciprocal rank fusion of the story lists with constant `rrf_k`.
+    Rrf,
+    /// The store's hybrid search: its dense and BM25 lists fused by RRF with Qdrant's
+    /// formula (chunk level, `store::ranked`), then the best chunk per story.
+    Qdrant,
+    /// Reciprocal rank fusion of the chunk lists (as Qdrant does, but with our `rrf_k`
+    /// and weights, and the competency list), then the best chunk per story. The
+    /// default: with `rrf_k` 1 and equal weights it gives Qdrant's order from the dense
+    /// and BM25 lists already fetched, without the fused query's second dense scan.
+    ChunkRrf,
+    /// Dense cosine + `bm25_weight` × BM25 / (BM25 + `bm25_saturation`): BM25 counts in
+    /// proportion to how strongly the question's words match, not relative to the
+    /// best story (a question of common words barely moves the dense order).
+    Saturated,
+}
+
+/// Weight of a chunk's score by the section it comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SectionWeights {
+    pub preamble: f32,
+    pub situation: f32,
+    pub task: f32,
+    pub action: f32,
+    pub result: f32,
+    pub learnings: f32,
+}
+
+impl Default for SectionWeights {
+    fn default() -> Self {
+        Self {
+            preamble: 1.0,
+            situation: 1.0,
+            task: 1.0,
+            action: 1.0,
+            result: 1.0,
+            learnings: 1.0,
+        }
+    }
+}
+
+/// Tuning of the hybrid ranking (`[retrieval.ranking]`). Chosen on the development half
+/// of the labeled set; see README "Retrieval quality".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RankingSettings {
+    pub fusion: Fusion,
+    /// RRF constant for [`Fusion::Rrf`] and [`Fusion::ChunkRrf`].
+    pub rrf_k: f32,
+    pub bm25_weight: f32,
+    pub competency_weight: f32,
+    /// Extra score for a story whose second-best chunk also matches, times that
+    /// chunk's score.
+    pub second_chunk_bonus: f32,
+    pub section_weights: SectionWeights,
+    /// Competencies within this cosine of the question's best competency also count.
+    pub competency_margin: f32,
+    /// Search with the question's core ("Tell me about a time you ..." removed).
+    pub strip_frame: bool,
+    /// Weight of the full question's vector mixed into the core's (0: core only).
+    pub full_question_weight: f32,
+    /// Search with the core in the first person ("your manager" -> "my manager"), the
+    /// voice stories are written in.
+    pub first_person: bool,
+    /// Stories re-scored by their best sentences (0: no rerank).
+    pub rerank_depth: usize,
+    /// Weight of the sentence score added to the fused score in the rerank.
+    pub sentence_weight: f32,
+    /// Weight of the tag score above `tag_threshold` added in the rerank.
+    pub tag_weight: f32,
+    pub tag_threshold: f32,
+    /// Weight of the dense list for the question as asked in [`Fusion::ChunkRrf`]
+    /// (beside the list for its core).
+    pub full_list_weight: f32,
+    /// BM25 score at which BM25 counts half its weight ([`Fusion::Saturated`]).
+    pub bm25_saturation: f32,
+    /// Subtracted per natural log of a story's chunk count: a long story has more
+    /// chunks to match by chance.
+    pub length_penalty: f32,
+    /// Weight of the sentence list (every story ranked by its two best sentences)
+    /// fused by reciprocal rank with constant `rrf_k` (0: off).
+    pub sentence_list_weight: f32,
+    /// Weight of the list of stories ranked by their two sentences closest to the
+    /// question's competency prototype (0: off).
+    pub competency_sentence_weight: f32,
+}
+
+impl Default for RankingSettings {
+    fn default() -> Self {
+        Self {
+            fusion: Fusion::ChunkRrf,
+            rrf_k: 1.0,
+            bm25_weight: 1.0,
+            competency_weight: 0.0,
+            second_chunk_bonus: 0.0,
+            section_weights: SectionWeights::default(),
+            competency_margin: 0.03,
+            strip_frame: true,
+            full_question_weight: 0.0,
+            first_person: false,
+            rerank_depth: 0,
+            sentence_weight: 1.0,
+            tag_weight: 0.0,
+            tag_threshold: 0.3,
+            length_penalty: 0.0,
+            bm25_saturation: 10.0,
+            full_list_weight: 0.0,
+            sentence_list_weight: 0.0,
+            competency_sentence_weight: 0.0,
+        }
+    }
+}
+
+/// Thresholds on the fit score (`[retrieval.fit]`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FitSettings {
+    /// At or above: strong.
+    pub strong: f32,
+    /// At or above: workable; below: stretch.
+    pub workable: f32,
+    /// When the best story scores below this, nothing fits: the answer is a gap.
+    pub gap: f32,
+    /// Weight of the competency agreement in the fit score.
+    pub competency_weight: f32,
+    /// Weight of the story's two best sentences in the fit score. Measured on the dev
+    /// half's hybrid top 5: 0.25 separates acceptable stories from the others better
+    /// than the chunk cosine alone (AUC within a question 0.725 against 0.662) at the
+    /// same gap F1 (0.71); 0.5 separates them better still (0.744) but finds gaps worse
+    /// (F1 0.67).
+    pub sentence_weight: f32,
+}
+
+impl Default for FitSettings {
+    fn default() -> Self {
+        Self {
+            strong: 0.43,
+            workable: 0.31,
+            gap: 0.232,
+            competency_weight: 0.0,
+            sentence_weight: 0.25,
+        }
+    }
+}
+
+/// Where `scripts/setup-model.sh` puts all-MiniLM-L6-v2:
+/// `$STARCOACH_CACHE/models/all-MiniLM-L6-v2`, with `STARCOACH_CACHE` defaulting to
+/// `$HOME/.cache/starcoach`. (`embedding.model_dir` overrides it.)
+pub fn default_model_dir() -> PathBuf {
+    let cache = match std::env::var_os("STARCOACH_CACHE") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::var_os("HOME")
+            .filter(|home| !home.is_empty())
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("."))
+            .join(".cache")
+            .join("starcoach"),
+    };
+    cache.join("models").join("all-MiniLM-L6-v2")
+}
+
 impl Settings {
     /// Load from `config_dir/default.toml`, then `config_dir/local.toml`, then the
     /// environment. Missing files are fine: the built-in defaults equal default.toml.
     pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
-        Self::figment(config_dir)
+        let settings: Settings = Self::figment(config_dir)
             .extract()
-            .map_err(|e| ConfigError::Invalid(Box::new(e)))
+            .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// What parsing cannot check: user names that ingest accepts, key digests that can
+    /// ever match, limits that leave something to do, a competency file that exists
+    /// (its content is checked when the coach starts, by the module that reads it).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        check_user_name(&self.default_user)
+            .map_err(|reason| ConfigError::setting("default_user", reason))?;
+        for (i, entry) in self.server.api_keys.iter().enumerate() {
+            check_user_name(&entry.user).map_err(|reason| {
+                ConfigError::setting(format!("server.api_keys[{i}].user"), reason)
+            })?;
+            check_sha256(&entry.key_sha256).map_err(|reason| {
+                ConfigError::setting(format!("server.api_keys[{i}].key_sha256"), reason)
+            })?;
+        }
+        let retrieval = &self.retrieval;
+        if retrieval.max_top_k == 0 || !(1..=retrieval.max_top_k).contains(&retrieval.default_top_k)
+        {
+            return Err(ConfigError::setting(
+                "retrieval.default_top_k",
+                format!(
+                    "must be between 1 and retrieval.max_top_k ({}), got {}",
+                    retrieval.max_top_k, retrieval.default_top_k
+                ),
+            ));
+        }
+        let file = &retrieval.competencies_file;
+        if !file.as_os_str().is_empty() && !file.is_file() {
+            return Err(ConfigError::setting(
+                "retrieval.competencies_file",
+                format!("{} is not a readable file", file.display()),
+            ));
+        }
+        for (key, value) in [
+            ("embedding.batch_size", self.embedding.batch_size),
+            ("ingest.write_batch", self.ingest.write_batch),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::setting(key, "must be at least 1"));
+            }
+        }
+        Ok(())
     }
 
     /// The layered provider, exposed so that callers (tests) can merge more on top.
@@ -260,7 +569,7 @@ impl Settings {
     /// The model directory to load, resolving the empty default.
     pub fn model_dir(&self) -> PathBuf {
         if self.embedding.model_dir.as_os_str().is_empty() {
-            crate::embed::default_model_dir()
+            default_model_dir()
         } else {
             self.embedding.model_dir.clone()
         }
@@ -279,6 +588,90 @@ mod tests {
             .extract()
             .unwrap();
         assert_eq!(from_file, Settings::default());
+    }
+
+    fn setting_error(settings: &Settings) -> (String, String) {
+        match settings.validate() {
+            Err(ConfigError::Setting { key, reason }) => (key, reason),
+            other => panic!("expected a setting error, got {other:?}"),
+        }
+    }
+
+    fn with_key(user: &str, key_sha256: &str) -> Settings {
+        let mut settings = Settings::default();
+        settings.server.api_keys = vec![
+            ApiKeyEntry {
+                user: "ok".into(),
+                key_sha256: "a".repeat(64),
+            },
+            ApiKeyEntry {
+                user: user.into(),
+                key_sha256: key_sha256.into(),
+            },
+        ];
+        settings
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        Settings::default().validate().unwrap();
+    }
+
+    #[test]
+    fn an_api_key_user_that_ingest_would_refuse_names_its_key() {
+        let (key, reason) = setting_error(&with_key("dana@x", &"b".repeat(64)));
+        assert_eq!(key, "server.api_keys[1].user");
+        assert!(reason.contains("dana@x"), "{reason}");
+    }
+
+    #[test]
+    fn a_key_pasted_instead_of_its_digest_names_its_key() {
+        let (key, reason) = setting_error(&with_key("dana", "sk-live-123"));
+        assert_eq!(key, "server.api_keys[1].key_sha256");
+        assert!(reason.contains("sha256sum"), "{reason}");
+        assert!(
+            !reason.contains("sk-live-123"),
+            "never echo the key: {reason}"
+        );
+        let mut upper = with_key("dana", &"AB".repeat(32));
+        upper.validate().unwrap();
+        upper.server.api_keys[1].key_sha256 = "g".repeat(64);
+        assert_eq!(setting_error(&upper).0, "server.api_keys[1].key_sha256");
+    }
+
+    #[test]
+    fn a_missing_competencies_file_and_empty_limits_name_their_keys() {
+        let mut settings = Settings::default();
+        settings.retrieval.competencies_file = PathBuf::from("/nonexistent/competencies.toml");
+        assert_eq!(setting_error(&settings).0, "retrieval.competencies_file");
+        let mut settings = Settings::default();
+        settings.retrieval.default_top_k = 0;
+        assert_eq!(setting_error(&settings).0, "retrieval.default_top_k");
+        let mut settings = Settings::default();
+        settings.embedding.batch_size = 0;
+        assert_eq!(setting_error(&settings).0, "embedding.batch_size");
+        let settings = Settings {
+            default_user: "a b".into(),
+            ..Settings::default()
+        };
+        assert_eq!(setting_error(&settings).0, "default_user");
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)] // figment's Jail API returns figment::Error
+    fn load_refuses_an_invalid_setting() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file(
+                "local.toml",
+                "[[server.api_keys]]\nuser = \"dana\"\nkey_sha256 = \"my-raw-key\"\n",
+            )?;
+            let err = Settings::load(jail.directory()).unwrap_err();
+            assert!(
+                err.to_string().contains("server.api_keys[0].key_sha256"),
+                "{err}"
+            );
+            Ok(())
+        });
     }
 
     #[test]

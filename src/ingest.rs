@@ -530,16 +530,7 @@ pub fn point_id(user: &str, doc_id: &str, chunk_index: usize) -> uuid::Uuid {
 
 /// A user name is stored in every payload and used in filters: keep it simple.
 pub fn validate_user(user: &str) -> Result<(), IngestError> {
-    let ok = !user.is_empty()
-        && user.len() <= 64
-        && user
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-    if ok {
-        Ok(())
-    } else {
-        Err(IngestError::InvalidUser(user.to_string()))
-    }
+    crate::config::check_user_name(user).map_err(|_| IngestError::InvalidUser(user.to_string()))
 }
 
 /// The name a file is stored under: its canonical absolute path, so that the same

@@ -31,11 +31,12 @@ use async_openai::types::chat::{
     CreateChatCompletionResponse, FinishReason, ResponseFormat, ResponseFormatJsonSchema,
 };
 use futures::{Stream, StreamExt};
-use secrecy::{ExposeSecret, SecretString};
+
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Deserializer};
+
 use tracing::{field, Instrument};
 
+pub use crate::config::ApiKey;
 use crate::config::LlmSettings;
 
 /// Fewer milliseconds than this left before the deadline: do not start another attempt.
@@ -44,47 +45,6 @@ const MIN_ATTEMPT_BUDGET: Duration = Duration::from_millis(250);
 const TRANSIENT_RETRY_PAUSE: Duration = Duration::from_millis(200);
 /// Longest excerpt of a server message or a model answer quoted in a reason.
 const REASON_EXCERPT_CHARS: usize = 160;
-
-/// An API key for the LLM endpoint. `Debug` never shows it; it is not serialized.
-#[derive(Clone, Default)]
-pub struct ApiKey(SecretString);
-
-impl ApiKey {
-    pub fn new(key: impl Into<String>) -> Self {
-        ApiKey(SecretString::from(key.into()))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.0.expose_secret().is_empty()
-    }
-
-    /// The key itself, for the Authorization header only.
-    pub fn expose(&self) -> &str {
-        self.0.expose_secret()
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.is_empty() {
-            "ApiKey(empty)"
-        } else {
-            "ApiKey(redacted)"
-        })
-    }
-}
-
-impl PartialEq for ApiKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.expose() == other.expose()
-    }
-}
-
-impl<'de> Deserialize<'de> for ApiKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(ApiKey::new)
-    }
-}
 
 /// Why an LLM call gave no usable answer. [`LlmError::reason`] is the short human
 /// sentence to show next to `"llm": "unavailable"`.

@@ -10,9 +10,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::time::{Duration, Instant};
 
 use starcoach::analysis::TranscriptFormat;
-use starcoach::app::Coach;
-use starcoach::coach::{CritiqueError, CritiqueRequest, TranscriptInput};
-use starcoach::config::Settings;
+use starcoach::app::{Coach, StartupError};
+use starcoach::config::{ConfigError, Settings};
+use starcoach::critique::{CritiqueError, CritiqueRequest, TranscriptInput};
 use starcoach::ingest::{DocumentAction, IngestProgress, IngestReport};
 use starcoach::retrieve::{MatchError, MatchRequest, MatchResponse};
 
@@ -142,9 +142,23 @@ async fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            if is_configuration(&err) {
+                // A usage error, like a bad argument: the same exit code as clap's.
+                ExitCode::from(2)
+            } else {
+                ExitCode::FAILURE
+            }
         }
     }
+}
+
+/// Whether `err` is a bad setting (read at start-up, before any work).
+fn is_configuration(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<ConfigError>().is_some()
+        || matches!(
+            err.downcast_ref::<StartupError>(),
+            Some(StartupError::Config(_))
+        )
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -242,7 +256,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&critique)?);
             } else {
-                print!("{}", starcoach::coach::render_text(&critique));
+                print!("{}", starcoach::critique::render_text(&critique));
             }
             Ok(ExitCode::SUCCESS)
         }

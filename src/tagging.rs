@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use tracing::Instrument;
 
-use crate::coverage::CompetencySet;
+use crate::competency::CompetencySet;
 use crate::llm::LlmClient;
 
 const SYSTEM: &str = include_str!("../prompts/tag_system.md");

@@ -240,3 +240,60 @@ fn critique_from_the_command_line_prints_a_report_or_json_and_rejects_bad_files(
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// Bad settings stop every command at start-up with exit code 2 and the key at fault,
+/// before any request could fail on them.
+#[test]
+fn bad_settings_stop_start_up_with_exit_code_2_naming_the_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let garbage = tmp.path().join("competencies.toml");
+    std::fs::write(&garbage, "[[competency]]\nid = \"x\"\n").unwrap();
+    let zeros = "0".repeat(64);
+    let cases = [
+        (
+            format!(
+                "[retrieval]\ncompetencies_file = {:?}\n",
+                garbage.to_str().unwrap()
+            ),
+            vec!["match", "Tell me about a conflict"],
+            "retrieval.competencies_file",
+        ),
+        (
+            "[retrieval]\ncompetencies_file = \"/nonexistent/competencies.toml\"\n".to_string(),
+            vec!["coverage"],
+            "retrieval.competencies_file",
+        ),
+        (
+            format!("[[server.api_keys]]\nuser = \"dana@x\"\nkey_sha256 = \"{zeros}\"\n"),
+            vec!["serve"],
+            "server.api_keys[0].user",
+        ),
+        (
+            "[[server.api_keys]]\nuser = \"dana\"\nkey_sha256 = \"sk-raw-key-pasted\"\n"
+                .to_string(),
+            vec!["serve"],
+            "server.api_keys[0].key_sha256",
+        ),
+    ];
+    for (i, (local, args, key)) in cases.iter().enumerate() {
+        let config = tmp.path().join(format!("config-{i}"));
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::copy(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml"),
+            config.join("default.toml"),
+        )
+        .unwrap();
+        std::fs::write(config.join("local.toml"), local).unwrap();
+        let out = starcoach(&store)
+            .arg("--config-dir")
+            .arg(&config)
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(key), "{key} missing from: {stderr}");
+        assert!(!stderr.contains("sk-raw-key-pasted"), "{stderr}");
+    }
+}

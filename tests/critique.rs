@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use starcoach::app::Coach;
-use starcoach::coach::{
+use starcoach::critique::{
     quote_occurs, Critique, CritiqueRequest, Dimension, LlmStatus, Normalized, OutlineSource,
     TranscriptInput,
 };
@@ -376,7 +376,7 @@ async fn every_llm_failure_ends_in_the_deterministic_critique_within_the_deadlin
     // Warm the retriever's caches (the bank's sentence vectors) without an LLM, so the
     // first timed case measures the LLM deadline, not first use on a busy machine.
     let no_llm =
-        starcoach::coach::Critic::new(store_coach.retriever.clone(), None, 40_000, 4096, 1024);
+        starcoach::critique::Critic::new(store_coach.retriever.clone(), None, 40_000, 4096, 1024);
     no_llm
         .critique(
             "local",
@@ -386,7 +386,7 @@ async fn every_llm_failure_ends_in_the_deterministic_critique_within_the_deadlin
         .await
         .unwrap();
     for ((name, _), fake) in cases.iter().zip(&fakes) {
-        let critic = starcoach::coach::Critic::new(
+        let critic = starcoach::critique::Critic::new(
             store_coach.retriever.clone(),
             starcoach::llm::LlmClient::from_settings(&starcoach::config::LlmSettings {
                 base_url: fake.base_url(),
@@ -420,7 +420,7 @@ async fn every_llm_failure_ends_in_the_deterministic_critique_within_the_deadlin
         assert!(c
             .scores
             .iter()
-            .all(|s| s.source == starcoach::coach::ScoreSource::Analysis));
+            .all(|s| s.source == starcoach::critique::ScoreSource::Analysis));
     }
 }
 
@@ -429,7 +429,7 @@ async fn bad_input_names_the_field() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = coach(tmp.path(), "").await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    let err = |r: Result<Critique, starcoach::coach::CritiqueError>| r.unwrap_err().to_string();
+    let err = |r: Result<Critique, starcoach::critique::CritiqueError>| r.unwrap_err().to_string();
     let no_question = CritiqueRequest {
         question: None,
         transcript: TranscriptInput::Text("I fixed the build and it worked.".into()),

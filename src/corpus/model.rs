@@ -155,8 +155,7 @@ impl Document {
             hasher.update([0]);
             hasher.update(&section.text);
         }
-        let digest = hasher.finalize();
-        digest.iter().map(|b| format!("{b:02x}")).collect()
+        hex::encode(hasher.finalize())
     }
 }
 

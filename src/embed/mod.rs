@@ -1,7 +1,5 @@
 //! Turning text into dense vectors: the [`Embedder`] trait and its backends.
 
-use std::path::PathBuf;
-
 use async_trait::async_trait;
 
 mod attention;
@@ -33,19 +31,4 @@ pub trait Embedder: Send + Sync {
     async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError>;
 }
 
-/// Where `scripts/setup-model.sh` puts all-MiniLM-L6-v2:
-/// `$STARCOACH_CACHE/models/all-MiniLM-L6-v2`, with `STARCOACH_CACHE` defaulting to
-/// `$HOME/.cache/starcoach`. (`STARCOACH__EMBEDDING__MODEL_DIR`, read by the config layer,
-/// overrides this default; it is not consulted here.)
-pub fn default_model_dir() -> PathBuf {
-    let cache = match std::env::var_os("STARCOACH_CACHE") {
-        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-        _ => std::env::var_os("HOME")
-            .filter(|home| !home.is_empty())
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("."))
-            .join(".cache")
-            .join("starcoach"),
-    };
-    cache.join("models").join("all-MiniLM-L6-v2")
-}
+pub use crate::config::default_model_dir;

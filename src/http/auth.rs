@@ -10,19 +10,13 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
+
 use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
 use crate::app::Coach;
-
-/// One configured API key.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct ApiKeyEntry {
-    pub user: String,
-    /// Lowercase hex SHA-256 of the key (`printf %s "$KEY" | sha256sum`).
-    pub key_sha256: String,
-}
+pub use crate::config::ApiKeyEntry;
 
 /// The authenticated caller; every store access of a handler uses this user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,18 +24,7 @@ pub struct AuthUser(pub String);
 
 /// Hex SHA-256 of a key, as configured.
 pub fn hash_key(key: &str) -> String {
-    Sha256::digest(key.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Byte comparison whose time does not depend on where the inputs differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    hex::encode(Sha256::digest(key.as_bytes()))
 }
 
 /// The user owning `key`, checking every entry so timing does not reveal which matched.
@@ -50,7 +33,9 @@ pub fn user_for_key<'a>(entries: &'a [ApiKeyEntry], key: &str) -> Option<&'a str
     let mut found = None;
     for entry in entries {
         let configured = entry.key_sha256.trim().to_ascii_lowercase();
-        if constant_time_eq(presented.as_bytes(), configured.as_bytes()) {
+        // Equal lengths (64 hex digits, checked when the configuration loads): the
+        // comparison's time does not depend on where the digests differ.
+        if bool::from(presented.as_bytes().ct_eq(configured.as_bytes())) {
             found = Some(entry.user.as_str());
         }
     }

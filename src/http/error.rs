@@ -5,7 +5,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::coach::CritiqueError;
+use crate::critique::CritiqueError;
 use crate::ingest::IngestError;
 use crate::retrieve::MatchError;
 use crate::store::StoreError;

@@ -174,10 +174,7 @@ pub async fn upload_multipart(
 
 /// The opaque id of a stored story.
 pub fn story_id(doc_id: &str) -> String {
-    Sha256::digest(doc_id.as_bytes())[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(&Sha256::digest(doc_id.as_bytes())[..8])
 }
 
 /// A story in a listing.

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use crate::analysis::TranscriptFormat;
 use crate::app::Coach;
-use crate::coach::{Critique, CritiqueRequest, TranscriptInput};
+use crate::critique::{Critique, CritiqueRequest, TranscriptInput};
 use crate::retrieve::{MatchRequest, MatchResponse};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]

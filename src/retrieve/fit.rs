@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::config::FitSettings;
+
 /// How well a story fits a question.
 #[derive(
     Debug,
@@ -37,38 +39,6 @@ impl FitLevel {
             FitLevel::Strong => "strong",
             FitLevel::Workable => "workable",
             FitLevel::Stretch => "stretch",
-        }
-    }
-}
-
-/// Thresholds on the fit score (`[retrieval.fit]`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct FitSettings {
-    /// At or above: strong.
-    pub strong: f32,
-    /// At or above: workable; below: stretch.
-    pub workable: f32,
-    /// When the best story scores below this, nothing fits: the answer is a gap.
-    pub gap: f32,
-    /// Weight of the competency agreement in the fit score.
-    pub competency_weight: f32,
-    /// Weight of the story's two best sentences in the fit score. Measured on the dev
-    /// half's hybrid top 5: 0.25 separates acceptable stories from the others better
-    /// than the chunk cosine alone (AUC within a question 0.725 against 0.662) at the
-    /// same gap F1 (0.71); 0.5 separates them better still (0.744) but finds gaps worse
-    /// (F1 0.67).
-    pub sentence_weight: f32,
-}
-
-impl Default for FitSettings {
-    fn default() -> Self {
-        Self {
-            strong: 0.43,
-            workable: 0.31,
-            gap: 0.232,
-            competency_weight: 0.0,
-            sentence_weight: 0.25,
         }
     }
 }

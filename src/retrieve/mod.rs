@@ -4,7 +4,7 @@
 //! The pipeline for one question:
 //! 1. Strip the interview frame ("Tell me about a time you ...") and embed the core
 //!    that remains (an LRU cache keeps recent questions); map it to the competencies it
-//!    asks about ([`crate::coverage::CompetencyIndex`], embedded once per process).
+//!    asks about ([`crate::competency::CompetencyIndex`], embedded once per process).
 //! 2. Search the user's story chunks three ways in the store: dense (cosine to the
 //!    question), BM25, and dense against the competency prototype of the question.
 //! 3. Aggregate chunk hits per story and fuse the lists ([`rank`]); the default fusion
@@ -39,11 +39,13 @@ pub use rank::{Fusion, Method, RankingSettings, SectionWeights};
 use self::cache::{Lru, VectorCache};
 use self::evidence::{ScoredSentence, SectionWords};
 use self::rank::{Lists, StoryScore};
+use crate::competency::{CompetencyIndex, CompetencyScore, CompetencySet};
 use crate::config::RetrievalSettings;
 use crate::corpus::{DocumentKind, LineSpan, SectionKind};
-use crate::coverage::{normalise, CompetencyIndex, CompetencyScore, CompetencySet};
 use crate::embed::{EmbedError, Embedder};
 use crate::store::{ChunkHit, SearchMode, SearchQuery, Store, StoreError};
+pub use crate::vector::dot;
+use crate::vector::normalise;
 
 /// Errors of a match request.
 #[derive(Debug, thiserror::Error)]
@@ -894,11 +896,6 @@ fn bank_payload(story: &BankStory) -> crate::store::ChunkPayload {
         chunk_count: story.chunk_count,
         text: first.map_or_else(|| story.title.clone(), |c| c.text.clone()),
     }
-}
-
-/// Dot product; the cosine for unit vectors.
-pub fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 fn story_match(rank: usize, s: &StoryScore, fit_score: f32, fit: &FitSettings) -> StoryMatch {

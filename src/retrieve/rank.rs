@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::config::{Fusion, RankingSettings, SectionWeights};
 use crate::corpus::SectionKind;
 use crate::store::ChunkHit;
 
@@ -38,55 +39,6 @@ impl Method {
     }
 }
 
-/// How the hybrid method combines its lists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Fusion {
-    /// Weighted sum of scores: dense cosine + `bm25_weight` × BM25 relative to the
-    /// query's best BM25 story + `competency_weight` × cosine to the competency
-    /// prototype.
-    Score,
-    /// Weighted reciprocal rank fusion of the story lists with constant `rrf_k`.
-    Rrf,
-    /// Qdrant's own fusion: one query with dense and BM25 prefetches fused by RRF in
-    /// the store (chunk level), then the best chunk per story.
-    Qdrant,
-    /// Reciprocal rank fusion of the chunk lists (as Qdrant does, but with our `rrf_k`
-    /// and weights, and the competency list), then the best chunk per story. The
-    /// default: with `rrf_k` 1 and equal weights it gives Qdrant's order from the dense
-    /// and BM25 lists already fetched, without the fused query's second dense scan.
-    ChunkRrf,
-    /// Dense cosine + `bm25_weight` × BM25 / (BM25 + `bm25_saturation`): BM25 counts in
-    /// proportion to how strongly the question's words match, not relative to the
-    /// best story (a question of common words barely moves the dense order).
-    Saturated,
-}
-
-/// Weight of a chunk's score by the section it comes from.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct SectionWeights {
-    pub preamble: f32,
-    pub situation: f32,
-    pub task: f32,
-    pub action: f32,
-    pub result: f32,
-    pub learnings: f32,
-}
-
-impl Default for SectionWeights {
-    fn default() -> Self {
-        Self {
-            preamble: 1.0,
-            situation: 1.0,
-            task: 1.0,
-            action: 1.0,
-            result: 1.0,
-            learnings: 1.0,
-        }
-    }
-}
-
 impl SectionWeights {
     pub fn weight(&self, section: SectionKind) -> f32 {
         match section {
@@ -96,78 +48,6 @@ impl SectionWeights {
             SectionKind::Action => self.action,
             SectionKind::Result => self.result,
             SectionKind::Learnings => self.learnings,
-        }
-    }
-}
-
-/// Tuning of the hybrid ranking (`[retrieval.ranking]`). Chosen on the development half
-/// of the labeled set; see README "Retrieval quality".
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct RankingSettings {
-    pub fusion: Fusion,
-    /// RRF constant for [`Fusion::Rrf`] and [`Fusion::ChunkRrf`].
-    pub rrf_k: f32,
-    pub bm25_weight: f32,
-    pub competency_weight: f32,
-    /// Extra score for a story whose second-best chunk also matches, times that
-    /// chunk's score.
-    pub second_chunk_bonus: f32,
-    pub section_weights: SectionWeights,
-    /// Competencies within this cosine of the question's best competency also count.
-    pub competency_margin: f32,
-    /// Search with the question's core ("Tell me about a time you ..." removed).
-    pub strip_frame: bool,
-    /// Weight of the full question's vector mixed into the core's (0: core only).
-    pub full_question_weight: f32,
-    /// Search with the core in the first person ("your manager" -> "my manager"), the
-    /// voice stories are written in.
-    pub first_person: bool,
-    /// Stories re-scored by their best sentences (0: no rerank).
-    pub rerank_depth: usize,
-    /// Weight of the sentence score added to the fused score in the rerank.
-    pub sentence_weight: f32,
-    /// Weight of the tag score above `tag_threshold` added in the rerank.
-    pub tag_weight: f32,
-    pub tag_threshold: f32,
-    /// Weight of the dense list for the question as asked in [`Fusion::ChunkRrf`]
-    /// (beside the list for its core).
-    pub full_list_weight: f32,
-    /// BM25 score at which BM25 counts half its weight ([`Fusion::Saturated`]).
-    pub bm25_saturation: f32,
-    /// Subtracted per natural log of a story's chunk count: a long story has more
-    /// chunks to match by chance.
-    pub length_penalty: f32,
-    /// Weight of the sentence list (every story ranked by its two best sentences)
-    /// fused by reciprocal rank with constant `rrf_k` (0: off).
-    pub sentence_list_weight: f32,
-    /// Weight of the list of stories ranked by their two sentences closest to the
-    /// question's competency prototype (0: off).
-    pub competency_sentence_weight: f32,
-}
-
-impl Default for RankingSettings {
-    fn default() -> Self {
-        Self {
-            fusion: Fusion::ChunkRrf,
-            rrf_k: 1.0,
-            bm25_weight: 1.0,
-            competency_weight: 0.0,
-            second_chunk_bonus: 0.0,
-            section_weights: SectionWeights::default(),
-            competency_margin: 0.03,
-            strip_frame: true,
-            full_question_weight: 0.0,
-            first_person: false,
-            rerank_depth: 0,
-            sentence_weight: 1.0,
-            tag_weight: 0.0,
-            tag_threshold: 0.3,
-            length_penalty: 0.0,
-            bm25_saturation: 10.0,
-            full_list_weight: 0.0,
-            sentence_list_weight: 0.0,
-            competency_sentence_weight: 0.0,
         }
     }
 }

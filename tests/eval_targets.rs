@@ -19,23 +19,28 @@ async fn heldout() -> &'static EvalReport {
         .get_or_init(|| async {
             let tmp = tempfile::tempdir().unwrap();
             let coach = common::coach(&tmp.path().join("store"));
-            let labels = LabelSet::load(
-                &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/questions.toml"),
-            )
-            .unwrap();
-            let report = run(
-                &labels,
-                SplitFilter::Heldout,
-                &coach.ingestor,
-                &coach.retriever,
-                coach.store.as_ref(),
-            )
-            .await
-            .unwrap();
+            let report = heldout_in(&coach).await;
             eprintln!("{}", starcoach::eval::render(&report));
             report
         })
         .await
+}
+
+/// The held-out evaluation with `coach`'s store and model.
+async fn heldout_in(coach: &starcoach::app::Coach) -> EvalReport {
+    let labels = LabelSet::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/questions.toml"),
+    )
+    .unwrap();
+    run(
+        &labels,
+        SplitFilter::Heldout,
+        &coach.ingestor,
+        &coach.retriever,
+        coach.store.as_ref(),
+    )
+    .await
+    .unwrap()
 }
 
 fn metrics(report: &EvalReport) -> (f64, f64, f64, f64) {
@@ -114,19 +119,7 @@ async fn heldout_figures_are_the_same_in_a_store_shared_with_other_users() {
     ingest("someone-else").await;
     ingest("a-third-user").await;
 
-    let labels = LabelSet::load(
-        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/questions.toml"),
-    )
-    .unwrap();
-    let shared = run(
-        &labels,
-        SplitFilter::Heldout,
-        &coach.ingestor,
-        &coach.retriever,
-        coach.store.as_ref(),
-    )
-    .await
-    .unwrap();
+    let shared = heldout_in(&coach).await;
     let figures = |report: &EvalReport| {
         let split = report.split(SplitFilter::Heldout).unwrap();
         serde_json::to_value((&split.methods, &split.competency, &report.questions)).unwrap()

@@ -24,6 +24,15 @@ impl App {
     fn get(&self, key: &str, path: &str) -> reqwest::RequestBuilder {
         self.client.get(self.url(path)).bearer_auth(key)
     }
+    async fn get_json(&self, key: &str, path: &str) -> Value {
+        self.get(key, path)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
     fn post(&self, key: &str, path: &str, body: Value) -> reqwest::RequestBuilder {
         self.client
             .post(self.url(path))
@@ -525,21 +534,18 @@ async fn other_users_uploads_edits_and_deletes_never_move_a_users_scores() {
     let app = spawn().await;
     let bank = std::fs::read_to_string(common::corpus_dir().join("story-bank.md")).unwrap();
     let brag = std::fs::read_to_string(common::corpus_dir().join("brag-doc.txt")).unwrap();
-    let upload = |key: &'static str, name: &str, content: &str| {
-        app.post(
+    let upload = |key: &'static str, name: String, content: String| {
+        let request = app.post(
             key,
             "/v1/documents",
             json!({"documents": [{"name": name, "content": content}]}),
-        )
+        );
+        async move {
+            let status = request.send().await.unwrap().status();
+            assert_eq!(status, 200, "{name}");
+        }
     };
-    assert_eq!(
-        upload(ALICE, "bank.md", &bank)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    upload(ALICE, "bank.md".into(), bank.clone()).await;
     let questions = [
         "Describe a time you had to convince people who did not report to you",
         "Tell me about a time you disagreed with your manager",
@@ -553,42 +559,17 @@ async fn other_users_uploads_edits_and_deletes_never_move_a_users_scores() {
 
     // Bob uploads Alice's kind of stories, many times over, then edits and deletes.
     for copy in 0..3 {
-        let r = upload(BOB, &format!("bank-{copy}.md"), &bank)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(r.status(), 200);
+        upload(BOB, format!("bank-{copy}.md"), bank.clone()).await;
     }
-    assert_eq!(
-        upload(BOB, "brag.txt", &brag)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    upload(BOB, "brag.txt".into(), brag).await;
     assert_eq!(
         alice_matches(&app, &questions).await,
         before,
         "after Bob's uploads"
     );
     let edited = bank.replace("I ", "I quickly and personally ");
-    assert_eq!(
-        upload(BOB, "bank-0.md", &edited)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
-    let list: Value = app
-        .get(BOB, "/v1/stories")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    upload(BOB, "bank-0.md".into(), edited).await;
+    let list = app.get_json(BOB, "/v1/stories").await;
     for story in list["stories"].as_array().unwrap().iter().take(10) {
         let id = story["id"].as_str().unwrap();
         let r = app

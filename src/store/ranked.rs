@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use super::ChunkHit;
+use super::{ChunkHit, SearchMode, SearchQuery};
 
 /// RRF constant: Qdrant's default. Small `k` lets the top ranks of either list dominate.
 pub const RRF_K: usize = 2;
@@ -88,6 +88,25 @@ pub fn merge(lists: Vec<Vec<ChunkHit>>, limit: usize) -> Vec<ChunkHit> {
     sort(&mut hits);
     hits.truncate(limit);
     hits
+}
+
+/// The dense half of a hybrid search for `query`: enough candidates for the fusion.
+pub fn hybrid_dense_query(query: &SearchQuery) -> SearchQuery {
+    SearchQuery {
+        mode: SearchMode::Dense,
+        limit: query.limit.max(MIN_FUSED),
+        ..query.clone()
+    }
+}
+
+/// The hybrid list from its two halves, each found for `limit.max(MIN_FUSED)`: fused
+/// by reciprocal rank, or the dense list alone when the query had no BM25 terms
+/// (`bm25` is `None`: only stopwords).
+pub fn hybrid(dense: Vec<ChunkHit>, bm25: Option<Vec<ChunkHit>>, limit: usize) -> Vec<ChunkHit> {
+    match bm25 {
+        None => merge(vec![dense], limit),
+        Some(bm25) => rrf(vec![dense, bm25], limit),
+    }
 }
 
 /// Reciprocal rank fusion of sorted lists, with Qdrant's scoring: a hit at 0-based

@@ -534,22 +534,13 @@ impl Store for ServerStore {
                 .await?
                 .unwrap_or_default(),
             SearchMode::Hybrid => {
-                let candidates = query.limit.max(ranked::MIN_FUSED);
-                let dense_query = SearchQuery {
-                    mode: SearchMode::Dense,
-                    limit: candidates,
-                    ..query.clone()
-                };
+                let dense_query = ranked::hybrid_dense_query(query);
                 let (dense, bm25) = futures::future::try_join(
                     self.dense_hits(user, &dense_query),
-                    self.bm25_hits(user, query, candidates),
+                    self.bm25_hits(user, query, dense_query.limit),
                 )
                 .await?;
-                match bm25 {
-                    // Only stopwords: nothing for BM25 to match, the dense list alone.
-                    None => ranked::merge(vec![dense], query.limit),
-                    Some(bm25) => ranked::rrf(vec![dense, bm25], query.limit),
-                }
+                ranked::hybrid(dense, bm25, query.limit)
             }
         };
         tracing::debug!(hits = hits.len(), "searched");

@@ -8,7 +8,7 @@ COPY Cargo.toml Cargo.lock ./
 COPY src ./src
 COPY config ./config
 COPY prompts ./prompts
-COPY benches ./benches
+COPY bench ./bench
 RUN cargo build --release --locked --bin starcoach
 
 FROM python:3.11-slim-bookworm AS model

@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
-"""The Python peer of `starcoach bench`: sentence-transformers with the same model on the
+"""The Python peer of `starcoach-bench`: sentence-transformers with the same model on the
 same sentences, batch and one at a time. Run by scripts/bench.sh:
 
     python3 scripts/bench_peer.py SENTENCES.json OUT.json [--threads N]
 
-SENTENCES.json is written by `starcoach bench --emit-sentences`: {"sentences": [...],
+SENTENCES.json is written by `starcoach-bench --emit-sentences`: {"sentences": [...],
 "single": N, "batch_size": B}. OUT.json gets batch_sentences_per_s (best of 3, the whole
 list in one encode call with batch_size B) and single_sentences_per_s (the first N, one
 encode call each), plus versions. Uses the venv of scripts/reference_vectors.py

@@ -10,5 +10,5 @@ bash scripts/setup-model.sh
 bash scripts/setup-llm.sh >/dev/null
 # Model-dependent tests fail (never skip) when the model is missing.
 export STARCOACH_REQUIRE_MODEL=1
-cargo fmt --check
-cargo test --all-targets "$@"
+cargo fmt --all --check
+cargo test --workspace --all-targets "$@"

@@ -52,7 +52,7 @@ pub enum Split {
 }
 
 /// Which questions to evaluate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SplitFilter {
     Dev,
@@ -75,6 +75,17 @@ impl SplitFilter {
             SplitFilter::Heldout => "heldout",
             SplitFilter::All => "all",
         }
+    }
+}
+
+impl std::str::FromStr for SplitFilter {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [SplitFilter::Dev, SplitFilter::Heldout, SplitFilter::All]
+            .into_iter()
+            .find(|split| split.as_str() == s)
+            .ok_or_else(|| format!("unknown split {s:?}: expected dev, heldout or all"))
     }
 }
 

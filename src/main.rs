@@ -92,7 +92,7 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Which half of the labeled set to evaluate.
-        #[arg(long, value_enum, default_value = "all")]
+        #[arg(long, default_value = "all", value_parser = split_parser())]
         split: starcoach::eval::SplitFilter,
         /// The labeled question set.
         #[arg(long, default_value = "tests/eval/questions.toml")]
@@ -102,9 +102,6 @@ enum Command {
         #[arg(long)]
         eval_store: Option<PathBuf>,
     },
-    /// Measure speed and memory against baselines from the same run and print (or
-    /// write, --out) a Markdown table; `bash scripts/bench.sh` runs it in full.
-    Bench(starcoach::bench::BenchArgs),
     /// Serve the HTTP API.
     Serve {
         /// Address to bind (overrides server.addr).
@@ -150,6 +147,13 @@ async fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// `--split`: the names of [`starcoach::eval::SplitFilter`], listed in `--help`.
+fn split_parser() -> impl clap::builder::TypedValueParser<Value = starcoach::eval::SplitFilter> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(["dev", "heldout", "all"])
+        .try_map(|name| name.parse::<starcoach::eval::SplitFilter>())
 }
 
 /// Whether `err` is a bad setting (read at start-up, before any work).
@@ -285,10 +289,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             } else {
                 print!("{}", starcoach::eval::render(&report));
             }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Bench(args) => {
-            starcoach::bench::run(settings, &cli.config_dir, args).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr } => {

@@ -14,6 +14,7 @@ mod payload;
 mod ranked;
 mod server;
 mod term_stats;
+pub use dense::{GRAPH_EF, RESCORE_OVERSAMPLING};
 pub use edge::{EdgeOptions, EdgeStats, EdgeStore};
 pub use server::{ServerOptions, ServerStats, ServerStore};
 

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::time::Instant;
 
-use crate::corpus::DocumentKind;
-use crate::embed::Embedder;
-use crate::store::dense::{GRAPH_EF, RESCORE_OVERSAMPLING};
-use crate::store::{EdgeOptions, EdgeStore, SearchMode, SearchQuery, Store};
+use starcoach::corpus::DocumentKind;
+use starcoach::embed::Embedder;
+use starcoach::store::{EdgeOptions, EdgeStore, SearchMode, SearchQuery, Store};
+use starcoach::store::{GRAPH_EF, RESCORE_OVERSAMPLING};
 
 use super::bank;
 use super::table::{Figure, Row, Section, Target, Unit};
@@ -71,7 +71,8 @@ pub async fn measure(
         let exact_hits = store.search_exact(user, &query).await?;
         exact_ms.push(started.elapsed().as_secs_f64() * 1e3);
 
-        let key = |h: &crate::store::ChunkHit| (h.payload.doc_id.clone(), h.payload.chunk_index);
+        let key =
+            |h: &starcoach::store::ChunkHit| (h.payload.doc_id.clone(), h.payload.chunk_index);
         let exact_top = &exact_hits[..exact_hits.len().min(TOP)];
         let truth: HashSet<_> = exact_top.iter().map(key).collect();
         let got: HashSet<_> = search_hits.iter().map(key).collect();

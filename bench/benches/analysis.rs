@@ -8,9 +8,9 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, Criterion};
 use starcoach::analysis::{analyze, parse};
-use starcoach::bench::analysis::{median_us, vtt, whisper_json};
+use starcoach_bench::analysis::{median_us, vtt, whisper_json};
 
-/// Words in the generated answer (`starcoach::bench::analysis` builds it from the
+/// Words in the generated answer (`starcoach_bench::analysis` builds it from the
 /// labelled answers: ~450 words at 150 wpm, as WebVTT and as Whisper JSON).
 const WORDS: usize = 450;
 

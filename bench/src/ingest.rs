@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::app::Coach;
-use crate::chunk::chunk_document;
-use crate::config::Settings;
-use crate::corpus::{collect_files, parse_file};
-use crate::embed::Embedder;
-use crate::ingest::NoProgress;
-use crate::store::{EdgeOptions, EdgeStore, Store};
+use starcoach::app::Coach;
+use starcoach::chunk::chunk_document;
+use starcoach::config::Settings;
+use starcoach::corpus::{collect_files, parse_file};
+use starcoach::embed::Embedder;
+use starcoach::ingest::NoProgress;
+use starcoach::store::{EdgeOptions, EdgeStore, Store};
 
 /// One ingest run into a fresh store, and the pure embedding time of its chunks.
 #[derive(Debug, Clone)]

@@ -1,5 +1,5 @@
-//! Peak resident memory of `starcoach` child processes (this same binary), sampled
-//! from `/proc/PID/status` (`VmHWM`, the kernel's high-water mark of RSS).
+//! Peak resident memory of `starcoach` child processes (the binary built beside this
+//! one), sampled from `/proc/PID/status` (`VmHWM`, the kernel's high-water mark of RSS).
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
@@ -15,6 +15,22 @@ pub struct Launcher {
 }
 
 impl Launcher {
+    /// The `starcoach` binary of the same build as the running `starcoach-bench`.
+    pub fn beside_this_binary(config_dir: &Path) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe()?.with_file_name("starcoach");
+        if !exe.is_file() {
+            anyhow::bail!(
+                "{} not found: build it with the bench (`cargo build --release --bin starcoach`), \
+                 or pass --no-rss",
+                exe.display()
+            );
+        }
+        Ok(Self {
+            exe,
+            config_dir: config_dir.to_path_buf(),
+        })
+    }
+
     fn command(&self, store: &Path) -> Command {
         let mut cmd = Command::new(&self.exe);
         cmd.arg("--config-dir")

@@ -1,5 +1,7 @@
-//! `starcoach bench`: speed and memory against baselines measured in the same run
-//! (issue 7), written as a Markdown table (`BENCHMARKS.md` via `scripts/bench.sh`).
+//! The benchmark harness (`starcoach-bench`): speed and memory against baselines
+//! measured in the same run, written as a Markdown table (`BENCHMARKS.md` via
+//! `scripts/bench.sh`). Outside the library: it spawns processes, reads `/proc` and
+//! runs `git`.
 //!
 //! - [`embed`]: embedding throughput, batch and single, against Python
 //!   sentence-transformers on the same sentences (`scripts/bench_peer.py`);
@@ -26,11 +28,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::app::Coach;
-use crate::config::Settings;
-use crate::embed::{Embedder, LocalEmbedder};
-use crate::retrieve::MatchRequest;
-use crate::store::EdgeOptions;
+use starcoach::app::Coach;
+use starcoach::config::Settings;
+use starcoach::embed::{Embedder, LocalEmbedder};
+use starcoach::retrieve::MatchRequest;
+use starcoach::store::EdgeOptions;
 use table::{Figure, Row, Section, Target, Unit};
 
 /// Requests per second offered in the open-loop match runs at --stories: the
@@ -40,7 +42,7 @@ const OFFERED_RATE: f64 = 150.0;
 /// Questions searched both the store's way and exactly at the large bank.
 const DENSE_QUESTIONS: usize = 200;
 
-/// Options of `starcoach bench`.
+/// Options of `starcoach-bench`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct BenchArgs {
     /// Stories in the synthetic bank for match, serve RSS and ingest (the ingest
@@ -169,6 +171,12 @@ async fn run_in(
     let mut sections = Vec::new();
     let mut notes = Vec::new();
     let user = settings.default_user.clone();
+    // Checked first: the RSS measurements start the `starcoach` binary.
+    let launcher = if args.no_rss {
+        None
+    } else {
+        Some(rss::Launcher::beside_this_binary(config_dir)?)
+    };
 
     say("loading the model");
     let model_dir = settings.model_dir();
@@ -256,21 +264,21 @@ async fn run_in(
         notes: vec![],
     });
 
-    let launcher = rss::Launcher {
-        exe: std::env::current_exe()?,
-        config_dir: config_dir.to_path_buf(),
-    };
     let rss_spec = load::LoadSpec {
         duration: plan.duration.min(Duration::from_secs(5)),
         ..spec
     };
-    let empty_store_rss = if args.no_rss {
-        notes.push("Peak RSS not measured (--no-rss).".into());
-        None
-    } else {
-        let (section, empty_store_rss) = rss_section(&launcher, work, &bank_n, n, rss_spec).await?;
-        sections.push(section);
-        Some(empty_store_rss)
+    let empty_store_rss = match &launcher {
+        None => {
+            notes.push("Peak RSS not measured (--no-rss).".into());
+            None
+        }
+        Some(launcher) => {
+            let (section, empty_store_rss) =
+                rss_section(launcher, work, &bank_n, n, rss_spec).await?;
+            sections.push(section);
+            Some((launcher, empty_store_rss))
+        }
     };
 
     // Last, as it is long: match (and serve's memory) at 100x the stories.
@@ -316,9 +324,9 @@ async fn run_in(
         sections.push(dense_recall::section(big, &compared));
         let coach = ingest::coach_at(settings, &store, embedder.clone())?;
         let mut section = http_section(coach, &user, big, spec, 25.0, &mut notes).await?;
-        if let Some(empty_store_rss) = empty_store_rss {
+        if let Some((launcher, empty_store_rss)) = empty_store_rss {
             say(format!("peak RSS: serve {big} stories under match load"));
-            let peak = serve_peak(&launcher, &store, rss_spec, new_questions()).await?;
+            let peak = serve_peak(launcher, &store, rss_spec, new_questions()).await?;
             section.rows.push(Row::new(
                 format!("`serve` peak RSS, {big} stories, after warm-up and match load"),
                 Figure::new(peak as f64, Unit::Bytes),
@@ -430,7 +438,7 @@ async fn http_section(
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let server = tokio::spawn(crate::http::serve_on(coach, listener));
+    let server = tokio::spawn(starcoach::http::serve_on(coach, listener));
     // New questions are numbered across every run, so that no run asks a question an
     // earlier one cached.
     let asked = Arc::new(std::sync::atomic::AtomicUsize::new(0));

@@ -6,9 +6,9 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::chunk::chunk_document;
-use crate::corpus::parse_text;
-use crate::embed::Embedder;
+use starcoach::chunk::chunk_document;
+use starcoach::corpus::parse_text;
+use starcoach::embed::Embedder;
 
 /// The sentences both sides embed, and how many of them are also embedded one by one.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,7 +5,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use crate::analysis::{analyze, parse};
+use starcoach::analysis::{analyze, parse};
 
 /// Answers from the labelled set, used as realistic text.
 const TEXTS: [&str; 3] = [

@@ -18,7 +18,7 @@ use regex::Regex;
 use crate::analysis::count_tokens;
 use crate::app::Coach;
 use crate::corpus::{clip_chars, word_count};
-use crate::critique::{render_text, CritiqueError, CritiqueRequest, TranscriptInput};
+use crate::critique::{CritiqueError, CritiqueRequest, TranscriptInput};
 use crate::llm::{ChatMessage, ChatRole};
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse};
 
@@ -188,41 +188,6 @@ pub fn classify(messages: &[ChatMessage]) -> Intent {
     Intent::Chat
 }
 
-/// The ranked stories as Markdown.
-pub fn render_matches(m: &MatchResponse) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "**Your stories for:** {}\n", m.question);
-    if let Some(gap) = &m.gap {
-        let _ = writeln!(out, "**Gap:** {}\n", gap.message);
-    }
-    if m.stories.is_empty() {
-        let _ = writeln!(
-            out,
-            "Your story bank is empty: ingest your stories first (`POST /v1/documents`)."
-        );
-    }
-    for s in &m.stories {
-        let _ = writeln!(
-            out,
-            "{}. **{}** — {} fit ({:.2})",
-            s.rank,
-            s.title,
-            s.fit.as_str(),
-            s.fit_score
-        );
-        for e in &s.evidence {
-            let _ = writeln!(out, "   - \"{}\"", e.text);
-        }
-        for stress in &s.stress {
-            let _ = writeln!(out, "   - Stress: {stress}");
-        }
-        for avoid in &s.avoid {
-            let _ = writeln!(out, "   - Avoid: {avoid}");
-        }
-    }
-    out
-}
-
 /// Answer the conversation for `user`.
 pub async fn reply(
     coach: &Coach,
@@ -244,7 +209,7 @@ pub async fn reply(
                 top_k: LISTED_STORIES,
             };
             let matched = coach.retriever.match_stories(user, &request).await?;
-            Ok(Reply::Text(render_matches(&matched)))
+            Ok(Reply::Text(crate::render::matches_markdown(&matched)))
         }
         Intent::Critique { question: None, .. } => Ok(Reply::Text(
             "Which question were you answering? Paste your answer again with the question on the first line, as `Question: Tell me about a time ...`.".into(),
@@ -256,7 +221,7 @@ pub async fn reply(
                 format: None,
             };
             match coach.critic.critique(user, &request, deadline).await {
-                Ok(c) => Ok(Reply::Text(format!("```text\n{}```", render_text(&c)))),
+                Ok(c) => Ok(Reply::Text(format!("```text\n{}```", crate::render::critique(&c)))),
                 Err(CritiqueError::Match(e)) => Err(e.into()),
                 Err(e) => Ok(Reply::Text(format!("I could not read that answer: {e}"))),
             }

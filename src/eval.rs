@@ -372,7 +372,7 @@ pub async fn run_with_settings(
 }
 
 /// How deep the ranking is read for MRR.
-const DEPTH: usize = 10;
+pub const DEPTH: usize = 10;
 /// Stories kept per question in the report, and read for the fit separation.
 const TOP_SHOWN: usize = 5;
 
@@ -567,102 +567,6 @@ fn ratio(a: usize, b: usize) -> f64 {
     } else {
         a as f64 / b as f64
     }
-}
-
-/// The report as text: a table per split, then the misses of the hybrid method
-/// (with what dense-only did on the same question).
-pub fn render(report: &EvalReport) -> String {
-    use std::fmt::Write;
-    let mut out = String::new();
-    for s in &report.splits {
-        let _ = writeln!(
-            out,
-            "split {} ({} questions)\n  {:<8} {:>6} {:>6} {:>6} {:>9} {:>9} {:>8}",
-            s.split.as_str(),
-            s.questions,
-            "method",
-            "hit@1",
-            "hit@3",
-            "MRR",
-            "gap prec",
-            "gap rec",
-            "fit sep"
-        );
-        for m in &s.methods {
-            // Precision is undefined when no gap was declared.
-            let precision = if m.gap_declared == 0 {
-                "-".to_string()
-            } else {
-                format!("{:.3}", m.gap_precision)
-            };
-            let separation = m
-                .fit_separation
-                .map_or_else(|| "-".to_string(), |v| format!("{v:.3}"));
-            let _ = writeln!(
-                out,
-                "  {:<8} {:>6.3} {:>6.3} {:>6.3} {:>9} {:>9.3} {:>8}   ({} answerable; gaps: {} expected, {} declared, {} right)",
-                m.method.as_str(),
-                m.hit_at_1,
-                m.hit_at_3,
-                m.mrr,
-                precision,
-                m.gap_recall,
-                separation,
-                m.answerable,
-                m.gap_expected,
-                m.gap_declared,
-                m.gap_correct
-            );
-        }
-        let _ = writeln!(
-            out,
-            "  competency detection: first {:.3}, among the detected {:.3} ({} labeled)",
-            s.competency.top1, s.competency.detected, s.competency.labeled
-        );
-        out.push('\n');
-    }
-    let misses: Vec<&QuestionResult> = report
-        .questions
-        .iter()
-        .filter(|q| q.is_miss(Method::Hybrid))
-        .collect();
-    let _ = writeln!(out, "hybrid misses ({}):", misses.len());
-    for q in misses {
-        let r = q.result(Method::Hybrid);
-        let d = q.result(Method::Dense);
-        let what = match (q.expects_gap, r) {
-            (true, _) => "expected a gap, got a fit".to_string(),
-            (false, Some(r)) if r.gap && r.rank == Some(1) => {
-                "right story but declared a gap".to_string()
-            }
-            (false, Some(r)) => match r.rank {
-                Some(k) => format!("acceptable story at rank {k}"),
-                None => format!("no acceptable story in the top {DEPTH}"),
-            },
-            (false, None) => "not ranked".into(),
-        };
-        let _ = writeln!(
-            out,
-            "  [{} {} {}] {}\n    {what}; dense rank {}; competencies {:?}",
-            q.id,
-            q.bank,
-            q.kind,
-            q.question,
-            d.and_then(|d| d.rank)
-                .map_or("-".to_string(), |k| k.to_string()),
-            q.competencies
-        );
-        if let Some(r) = r {
-            for s in &r.top {
-                let _ = writeln!(
-                    out,
-                    "      {:>7.3} fit {:.3}  {}",
-                    s.score, s.fit_score, s.title
-                );
-            }
-        }
-    }
-    out
 }
 
 #[cfg(test)]

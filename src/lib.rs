@@ -21,6 +21,7 @@ pub mod eval;
 pub mod http;
 pub mod ingest;
 pub mod llm;
+pub mod render;
 pub mod retrieve;
 pub mod store;
 pub mod tagging;

@@ -1,11 +1,9 @@
 //! The `starcoach` command line: ingest story files, match questions, serve the API.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use std::time::{Duration, Instant};
 
@@ -13,8 +11,8 @@ use starcoach::analysis::TranscriptFormat;
 use starcoach::app::{Coach, StartupError};
 use starcoach::config::{ConfigError, Settings};
 use starcoach::critique::{CritiqueError, CritiqueRequest, TranscriptInput};
-use starcoach::ingest::{DocumentAction, IngestProgress, IngestReport};
-use starcoach::retrieve::{MatchError, MatchRequest, MatchResponse};
+use starcoach::render::TerminalProgress;
+use starcoach::retrieve::{MatchError, MatchRequest};
 
 #[derive(Parser)]
 #[command(
@@ -182,7 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                print_ingest(&report);
+                print!("{}", starcoach::render::ingest(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -213,7 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&response)?);
             } else {
-                print_matches(&response);
+                print!("{}", starcoach::render::matches(&response));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -260,7 +258,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&critique)?);
             } else {
-                print!("{}", starcoach::critique::render_text(&critique));
+                print!("{}", starcoach::render::critique(&critique));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -271,7 +269,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                print_coverage(&report);
+                print!("{}", starcoach::render::coverage(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -287,7 +285,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
-                print!("{}", starcoach::eval::render(&report));
+                print!("{}", starcoach::render::eval(&report));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -304,268 +302,6 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             starcoach::http::serve(coach, &addr).await?;
             Ok(ExitCode::SUCCESS)
         }
-    }
-}
-
-/// A progress bar on a terminal, a few plain lines otherwise, nothing with --json.
-struct TerminalProgress {
-    bar: Option<ProgressBar>,
-    plain: bool,
-}
-
-impl TerminalProgress {
-    fn new(quiet: bool) -> Self {
-        let terminal = std::io::stderr().is_terminal();
-        Self {
-            bar: (terminal && !quiet).then(ProgressBar::hidden),
-            plain: !terminal && !quiet,
-        }
-    }
-}
-
-impl IngestProgress for TerminalProgress {
-    fn start(&self, total: usize) {
-        if let Some(bar) = &self.bar {
-            bar.set_length(total as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "embedding {bar:40} {pos}/{len} chunks {elapsed_precise} eta {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
-            );
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        } else if self.plain && total > 0 {
-            eprintln!("embedding {total} chunks");
-        }
-    }
-    fn advance(&self, chunks: usize) {
-        if let Some(bar) = &self.bar {
-            bar.inc(chunks as u64);
-        }
-    }
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-fn display_source(source: &str) -> String {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| {
-            std::path::Path::new(source)
-                .strip_prefix(cwd)
-                .ok()
-                .map(|p| p.display().to_string())
-        })
-        .unwrap_or_else(|| source.to_string())
-}
-
-fn print_ingest(report: &IngestReport) {
-    let c = &report.counts;
-    println!(
-        "Ingested {} files for user '{}': {} stories, {} notes",
-        report.files, report.user, report.stories, report.notes
-    );
-    for upgrade in &report.store_upgrades {
-        println!("  {upgrade}");
-    }
-    println!(
-        "  added {}, changed {}, unchanged {}, moved {}, deleted {}, skipped {}",
-        c.added, c.changed, c.unchanged, c.moved, c.deleted, c.skipped
-    );
-    println!(
-        "  {} chunks embedded in {:.1} s",
-        report.chunks_embedded,
-        report.elapsed_ms as f64 / 1000.0
-    );
-    // Every change except a long list of additions on a first run, which is noise.
-    let show_added = report.counts.added <= 15;
-    for change in report.changes.iter().filter(|c| match c.action {
-        DocumentAction::Unchanged => false,
-        DocumentAction::Added => show_added,
-        _ => true,
-    }) {
-        let action = serde_json::to_value(change.action).unwrap_or_default();
-        println!(
-            "  {:<9} {}  ({})",
-            action.as_str().unwrap_or(""),
-            change.title.as_deref().unwrap_or(&change.doc_id),
-            display_source(&change.source)
-        );
-    }
-    for skipped in &report.skipped {
-        let at = skipped
-            .lines
-            .map(|l| format!(":{}-{}", l.start, l.end))
-            .unwrap_or_default();
-        println!(
-            "  skipped   {}{}: {}",
-            display_source(&skipped.source),
-            at,
-            skipped.reason
-        );
-    }
-}
-
-fn print_matches(response: &MatchResponse) {
-    if response.stories.is_empty() {
-        println!(
-            "No stories stored for user '{}' yet: run `starcoach ingest PATH` first.",
-            response.user
-        );
-        return;
-    }
-    println!("Stories for: {}", response.question);
-    if !response.competencies.is_empty() {
-        let names: Vec<&str> = response
-            .competencies
-            .iter()
-            .map(|c| c.name.as_str())
-            .collect();
-        println!("Asks about: {}", names.join(", "));
-    }
-    if let Some(gap) = &response.gap {
-        println!("GAP: {}", gap.message);
-    }
-    if levels_out_of_rank_order(response) {
-        println!("Ranked by meaning and shared words together. The fit level reads how closely");
-        println!(
-            "each story's best passage answers the question: a story ranked lower can fit better."
-        );
-    }
-    println!();
-    for story in &response.stories {
-        println!(
-            "{:>2}. {}  [{}, fit {:.2}]",
-            story.rank,
-            story.title,
-            story.fit.as_str(),
-            story.fit_score
-        );
-        let tags = if story.tags.is_empty() {
-            String::new()
-        } else {
-            format!("  [{}]", story.tags.join("] ["))
-        };
-        println!(
-            "    {}:{}-{}{}",
-            display_source(&story.source),
-            story.lines.start,
-            story.lines.end,
-            tags
-        );
-        let passage = &story.best_passage;
-        println!(
-            "    best passage ({}, lines {}-{}): {}",
-            passage.section.as_str(),
-            passage.lines.start,
-            passage.lines.end,
-            excerpt(&passage.text, 300)
-        );
-        for evidence in &story.evidence {
-            println!("    evidence: \"{}\"", excerpt(&evidence.text, 200));
-        }
-        for stress in &story.stress {
-            println!("    stress:   {}", excerpt(stress, 200));
-        }
-        for avoid in &story.avoid {
-            println!("    avoid:    {}", excerpt(avoid, 200));
-        }
-        println!();
-    }
-    if !response.related_notes.is_empty() {
-        println!("Related notes (context, not stories):");
-        for note in &response.related_notes {
-            println!(
-                "  - {}  ({}:{}-{})",
-                note.title,
-                display_source(&note.source),
-                note.lines.start,
-                note.lines.end
-            );
-        }
-    }
-}
-
-/// Whether a story has a better fit level than one ranked above it (the levels do not
-/// fall or stay level down the list).
-fn levels_out_of_rank_order(response: &MatchResponse) -> bool {
-    response.stories.windows(2).any(|w| w[0].fit < w[1].fit)
-}
-
-fn print_coverage(report: &starcoach::coverage::CoverageReport) {
-    println!(
-        "Coverage for user '{}': {} stories, {} competencies, {} gaps\n",
-        report.user,
-        report.stories,
-        report.competencies.len(),
-        report.gaps.len()
-    );
-    for c in &report.competencies {
-        let level = c.level.map_or("GAP", |l| l.as_str());
-        let stories: Vec<String> = c
-            .stories
-            .iter()
-            .map(|s| {
-                let llm = match s.llm_agrees {
-                    Some(true) => ", LLM agrees",
-                    Some(false) => ", not the LLM's tag",
-                    None => "",
-                };
-                format!(
-                    "{} ({}, {:.2}{llm})",
-                    excerpt(&s.title, 50),
-                    s.fit.as_str(),
-                    s.fit_score
-                )
-            })
-            .collect();
-        println!("  {:<32} {:<9} {}", c.name, level, stories.join("; "));
-        if !c.llm_also.is_empty() {
-            let titles: Vec<String> = c.llm_also.iter().map(|s| excerpt(&s.title, 50)).collect();
-            println!(
-                "  {:<32} {:<9} the LLM also names: {}",
-                "",
-                "",
-                titles.join("; ")
-            );
-        }
-    }
-    let t = &report.llm_tagging;
-    match t.status {
-        starcoach::tagging::TaggingStatus::Used => {
-            println!("\nLLM tags: all {} stories tagged.", t.tagged)
-        }
-        starcoach::tagging::TaggingStatus::Partial => println!(
-            "\nLLM tags: {} stories tagged, {} not yet ({}); run coverage again to continue.",
-            t.tagged,
-            t.untagged,
-            t.reason.as_deref().unwrap_or("")
-        ),
-        starcoach::tagging::TaggingStatus::Unavailable => println!(
-            "\nLLM tags: none ({}); coverage is by embedding similarity only.",
-            t.reason.as_deref().unwrap_or("")
-        ),
-    }
-    if !report.gaps.is_empty() {
-        let names: Vec<&str> = report
-            .competencies
-            .iter()
-            .filter(|c| c.gap)
-            .map(|c| c.name.as_str())
-            .collect();
-        println!("\nPrepare a story for: {}", names.join(", "));
-    }
-}
-
-fn excerpt(text: &str, max_chars: usize) -> String {
-    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if flat.chars().count() <= max_chars {
-        flat
-    } else {
-        format!("{}…", flat.chars().take(max_chars).collect::<String>())
     }
 }
 

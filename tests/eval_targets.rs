@@ -20,7 +20,7 @@ async fn heldout() -> &'static EvalReport {
             let tmp = tempfile::tempdir().unwrap();
             let coach = common::coach(&tmp.path().join("store"));
             let report = heldout_in(&coach).await;
-            eprintln!("{}", starcoach::eval::render(&report));
+            eprintln!("{}", starcoach::render::eval(&report));
             report
         })
         .await

@@ -15,7 +15,6 @@ mod baseline;
 mod grounding;
 mod model;
 mod prompt;
-mod report;
 mod schema;
 mod verify;
 
@@ -35,7 +34,6 @@ pub use model::{
     OutlineSource, ScoreCap, ScoreSource, StoryRef, TokenUsage,
 };
 pub use prompt::{facts as prompt_facts, render as render_prompt, Prompt};
-pub use report::render_text;
 pub use schema::{critique_schema, RawCritique, SCHEMA_NAME};
 pub use verify::{quote_occurs, Normalized};
 

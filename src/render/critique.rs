@@ -2,11 +2,11 @@
 
 use std::fmt::Write;
 
-use super::model::{Critique, LlmStatus, OutlineSource};
+use crate::critique::{Critique, LlmStatus, OutlineSource};
 
 /// A human-readable report: scores with quotes, the three changes, follow-ups, the
 /// outline, grounding and the measured facts.
-pub fn render_text(c: &Critique) -> String {
+pub fn critique(c: &Critique) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Question: {}", c.question);
     match (c.llm, &c.llm_reason) {

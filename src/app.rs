@@ -1,17 +1,24 @@
 //! Wiring: build the store, the embedder and the services on top of them from
 //! [`Settings`], once per process.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Instant;
 
+use crate::chat::{ChatAnswer, ChatError};
 use crate::competency::CompetencySet;
 use crate::config::{ConfigError, Settings, StoreSettings};
 use crate::coverage::CoverageReport;
-use crate::critique::Critic;
+use crate::critique::{Critic, Critique, CritiqueError, CritiqueRequest};
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
-use crate::ingest::Ingestor;
-use crate::llm::LlmClient;
-use crate::retrieve::{MatchError, Retriever};
+use crate::ingest::{IngestError, IngestProgress, Ingestor, NoProgress};
+use crate::llm::{ChatMessage, LlmClient};
+use crate::retrieve::{MatchError, MatchRequest, MatchResponse, Retriever};
 use crate::store::{EdgeOptions, EdgeStore, ServerOptions, ServerStore, Store, StoreError};
+use crate::stories::{
+    is_story_id, story_id, upload_sources, NamedText, Page, StoryDetail, StoryError, StoryList,
+    StorySummary,
+};
 use crate::tagging::StoryTagger;
 
 /// Errors while starting up.
@@ -25,18 +32,19 @@ pub enum StartupError {
     Store(#[from] StoreError),
 }
 
-/// The long-lived parts of starcoach, shared by the CLI and the HTTP server.
+/// The long-lived parts of starcoach, shared by the CLI and the HTTP server: every
+/// command and route calls one of its methods.
 #[derive(Clone)]
 pub struct Coach {
-    pub settings: Arc<Settings>,
-    pub store: Arc<dyn Store>,
-    pub embedder: Arc<dyn Embedder>,
-    pub retriever: Arc<Retriever>,
-    pub ingestor: Arc<Ingestor>,
-    pub critic: Arc<Critic>,
+    settings: Arc<Settings>,
+    store: Arc<dyn Store>,
+    embedder: Arc<dyn Embedder>,
+    retriever: Arc<Retriever>,
+    ingestor: Arc<Ingestor>,
+    critic: Arc<Critic>,
     /// Competency tagging by the LLM for coverage; `None` without an LLM or when
     /// `coverage.llm_tagging` is off.
-    pub tagger: Option<Arc<StoryTagger>>,
+    tagger: Option<Arc<StoryTagger>>,
 }
 
 impl Coach {
@@ -88,9 +96,147 @@ impl Coach {
         }
     }
 
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The store, for operations below the coach (tests, benchmarks, readiness).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.embedder
+    }
+
+    /// The retriever, for what the coach's methods do not cover (evaluation,
+    /// benchmarks, warming caches).
+    pub fn retriever(&self) -> &Arc<Retriever> {
+        &self.retriever
+    }
+
+    pub fn ingestor(&self) -> &Arc<Ingestor> {
+        &self.ingestor
+    }
+
+    /// The critic, for a critique with a deadline of the caller's choosing.
+    pub fn critic(&self) -> &Arc<Critic> {
+        &self.critic
+    }
+
+    /// The configured LLM, if any.
+    pub fn llm(&self) -> Option<&LlmClient> {
+        self.critic.llm()
+    }
+
+    /// Embed the competency list and `user`'s sentences ahead of the first question;
+    /// the number of sentences embedded.
+    pub async fn warm(&self, user: &str) -> Result<usize, MatchError> {
+        self.retriever.warm(user).await
+    }
+
+    /// Ingest files and directories for `user`: only what changed is embedded.
+    pub async fn ingest_paths(
+        &self,
+        user: &str,
+        paths: &[PathBuf],
+        progress: &dyn IngestProgress,
+    ) -> Result<crate::ingest::IngestReport, IngestError> {
+        self.ingestor.ingest_paths(user, paths, progress).await
+    }
+
+    /// Ingest uploaded files for `user` under `upload:<name>`, every name checked
+    /// first; `list_field` names the list in errors.
+    pub async fn upload(
+        &self,
+        user: &str,
+        files: Vec<NamedText>,
+        list_field: &str,
+    ) -> Result<crate::ingest::IngestReport, StoryError> {
+        let files = upload_sources(files, list_field)?;
+        Ok(self.ingestor.ingest_texts(user, files, &NoProgress).await?)
+    }
+
+    /// Rank `user`'s stories for a question (build the request with
+    /// [`MatchRequest::new`] for the configured default `top_k`).
+    pub async fn match_stories(
+        &self,
+        user: &str,
+        request: &MatchRequest,
+    ) -> Result<MatchResponse, MatchError> {
+        self.retriever.match_stories(user, request).await
+    }
+
+    /// Critique an answer; with an LLM, waits for it at most
+    /// [`Settings::critique_budget`] before answering with the deterministic critique.
+    pub async fn critique(
+        &self,
+        user: &str,
+        request: &CritiqueRequest,
+        in_request: bool,
+    ) -> Result<Critique, CritiqueError> {
+        let deadline = Instant::now() + self.settings.critique_budget(in_request);
+        self.critic.critique(user, request, deadline).await
+    }
+
     /// Competency coverage of `user`'s bank, with the LLM's tags when configured.
     pub async fn coverage(&self, user: &str) -> Result<CoverageReport, MatchError> {
         crate::coverage::coverage(&self.retriever, self.tagger.as_deref(), user).await
+    }
+
+    /// Answer a conversation (the OpenAI-compatible chat) within the request budget.
+    pub async fn chat(
+        &self,
+        user: &str,
+        messages: &[ChatMessage],
+    ) -> Result<ChatAnswer, ChatError> {
+        let deadline = Instant::now() + self.settings.request_budget();
+        crate::chat::answer(self, user, messages, deadline).await
+    }
+
+    /// A page of `user`'s stories.
+    pub async fn list_stories(&self, user: &str, page: Page) -> Result<StoryList, StoryError> {
+        let (offset, limit) = page.resolve()?;
+        let bank = self.retriever.load_bank(user).await?;
+        let stories = bank
+            .stories()
+            .skip(offset)
+            .take(limit)
+            .map(StorySummary::from)
+            .collect();
+        Ok(StoryList {
+            total: bank.len(),
+            stories,
+        })
+    }
+
+    /// One of `user`'s stories by its id, with its sections.
+    pub async fn story(&self, user: &str, id: &str) -> Result<StoryDetail, StoryError> {
+        Ok(StoryDetail::from(&self.find_story(user, id).await?))
+    }
+
+    /// Delete one of `user`'s stories from the store (its file, ingested again, brings
+    /// it back).
+    pub async fn delete_story(&self, user: &str, id: &str) -> Result<(), StoryError> {
+        let story = self.find_story(user, id).await?;
+        self.store
+            .delete_documents(user, std::slice::from_ref(&story.doc_id))
+            .await?;
+        self.store.flush().await?;
+        Ok(())
+    }
+
+    async fn find_story(
+        &self,
+        user: &str,
+        id: &str,
+    ) -> Result<crate::retrieve::BankStory, StoryError> {
+        if !is_story_id(id) {
+            return Err(StoryError::NotFound);
+        }
+        let bank = self.retriever.load_bank(user).await?;
+        let found = bank.stories().find(|s| story_id(&s.doc_id) == id).cloned();
+        found.ok_or(StoryError::NotFound)
     }
 }
 

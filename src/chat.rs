@@ -13,13 +13,14 @@ use std::fmt::Write;
 use std::sync::OnceLock;
 use std::time::Instant;
 
+use futures::stream::{self, BoxStream, StreamExt};
 use regex::Regex;
 
 use crate::analysis::count_tokens;
 use crate::app::Coach;
 use crate::corpus::{clip_chars, word_count};
 use crate::critique::{CritiqueError, CritiqueRequest, TranscriptInput};
-use crate::llm::{ChatMessage, ChatRole};
+use crate::llm::{ChatMessage, ChatRole, LlmClient, StreamEvent};
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse};
 
 const SYSTEM: &str = include_str!("../prompts/chat_system.md");
@@ -49,7 +50,7 @@ pub enum Intent {
 
 /// How to answer.
 #[derive(Debug, Clone)]
-pub enum Reply {
+enum Reply {
     /// A finished answer.
     Text(String),
     /// Ask the LLM with these messages (system prompt and context included).
@@ -188,27 +189,43 @@ pub fn classify(messages: &[ChatMessage]) -> Intent {
     Intent::Chat
 }
 
-/// Answer the conversation for `user`.
-pub async fn reply(
+/// Answer the conversation for `user`: the reply, and the deadline by which it must be
+/// complete (the LLM, when it answers, is cut off then).
+pub(crate) async fn answer(
     coach: &Coach,
     user: &str,
     messages: &[ChatMessage],
     deadline: Instant,
-) -> Result<Reply, ChatError> {
+) -> Result<ChatAnswer, ChatError> {
+    let reply = reply(coach, user, messages).await?;
+    Ok(ChatAnswer {
+        reply,
+        llm: coach.llm().cloned(),
+        deadline,
+    })
+}
+
+async fn reply(coach: &Coach, user: &str, messages: &[ChatMessage]) -> Result<Reply, ChatError> {
     if !messages.iter().any(|m| m.role == ChatRole::User) {
         return Err(ChatError::Invalid {
             field: "messages",
             message: "needs at least one user message".into(),
         });
     }
-    let max_question = coach.settings.retrieval.max_question_chars;
+    let max_question = coach.settings().retrieval.max_question_chars;
+    let settings = &coach.settings().retrieval;
+    let request = |text: &str, top_k: usize| {
+        MatchRequest::new(
+            clip_chars(text, max_question).to_string(),
+            Some(top_k),
+            settings,
+        )
+    };
     match classify(messages) {
-        Intent::Match { question } => {
-            let request = MatchRequest {
-                question: clip_chars(&question, max_question).to_string(),
-                top_k: LISTED_STORIES,
-            };
-            let matched = coach.retriever.match_stories(user, &request).await?;
+        Intent::Match { question: asked } => {
+            let matched = coach
+                .match_stories(user, &request(&asked, LISTED_STORIES))
+                .await?;
             Ok(Reply::Text(crate::render::matches_markdown(&matched)))
         }
         Intent::Critique { question: None, .. } => Ok(Reply::Text(
@@ -220,7 +237,7 @@ pub async fn reply(
                 transcript: TranscriptInput::Text(answer),
                 format: None,
             };
-            match coach.critic.critique(user, &request, deadline).await {
+            match coach.critique(user, &request, true).await {
                 Ok(c) => Ok(Reply::Text(format!("```text\n{}```", crate::render::critique(&c)))),
                 Err(CritiqueError::Match(e)) => Err(e.into()),
                 Err(e) => Ok(Reply::Text(format!("I could not read that answer: {e}"))),
@@ -229,21 +246,112 @@ pub async fn reply(
         Intent::Chat => {
             let last = messages.last().map(|m| m.content.as_str()).unwrap_or("");
             let matched = coach
-                .retriever
-                .match_stories(
-                    user,
-                    &MatchRequest {
-                        question: clip_chars(last, max_question).to_string(),
-                        top_k: CONTEXT_STORIES,
-                    },
-                )
+                .match_stories(user, &request(last, CONTEXT_STORIES))
                 .await?;
-            if coach.critic.llm().is_none() {
+            if coach.llm().is_none() {
                 return Ok(Reply::Text(without_llm(&matched)));
             }
             Ok(Reply::Llm(llm_messages(coach, messages, &matched)))
         }
     }
+}
+
+/// A chat reply ready to send: as a whole ([`ChatAnswer::text`]) or in pieces
+/// ([`ChatAnswer::pieces`]), the LLM's when it answers.
+pub struct ChatAnswer {
+    reply: Reply,
+    llm: Option<LlmClient>,
+    deadline: Instant,
+}
+
+/// How the LLM should sample, as the chat request asked.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sampling {
+    pub max_tokens: Option<u32>,
+    pub temperature: Option<f32>,
+}
+
+impl ChatAnswer {
+    /// The messages the reply answers: the conversation, or the LLM's prompt (system
+    /// prompt and stories included), for counting tokens.
+    pub fn prompt<'a>(&'a self, conversation: &'a [ChatMessage]) -> &'a [ChatMessage] {
+        match &self.reply {
+            Reply::Text(_) => conversation,
+            Reply::Llm(prompt) => prompt,
+        }
+    }
+
+    /// The reply in stream-sized pieces; an error is the reason the LLM stopped.
+    pub async fn pieces(self, sampling: Sampling) -> BoxStream<'static, Result<String, String>> {
+        match self.reply {
+            Reply::Text(text) => stream::iter(split_text(&text).into_iter().map(Ok)).boxed(),
+            Reply::Llm(prompt) => {
+                let Some(llm) = self.llm else {
+                    return stream::iter([Err("no LLM is configured".to_string())]).boxed();
+                };
+                match llm
+                    .chat_stream(
+                        &prompt,
+                        sampling.max_tokens,
+                        sampling.temperature,
+                        Some(self.deadline),
+                    )
+                    .await
+                {
+                    Ok(s) => s
+                        .filter_map(|event| async move {
+                            match event {
+                                Ok(StreamEvent::Delta(d)) => Some(Ok(d)),
+                                Ok(StreamEvent::Finished { .. }) => None,
+                                Err(e) => Some(Err(e.reason().to_string())),
+                            }
+                        })
+                        .boxed(),
+                    Err(e) => stream::iter([Err(e.reason().to_string())]).boxed(),
+                }
+            }
+        }
+    }
+
+    /// The whole reply; a failure of the LLM becomes a short note in the text.
+    pub async fn text(self, sampling: Sampling) -> String {
+        let from_llm = matches!(self.reply, Reply::Llm(_));
+        let mut pieces = self.pieces(sampling).await;
+        let mut text = String::new();
+        while let Some(piece) = pieces.next().await {
+            match piece {
+                Ok(d) => text.push_str(&d),
+                Err(reason) if from_llm && text.is_empty() => {
+                    text = format!("[the LLM is unavailable: {reason}]");
+                    break;
+                }
+                Err(reason) => {
+                    text.push_str(&format!("\n\n[the LLM stopped: {reason}]"));
+                    break;
+                }
+            }
+        }
+        text
+    }
+}
+
+/// Characters per streamed piece of a finished answer.
+const PIECE_CHARS: usize = 48;
+
+/// Split a finished answer into stream-sized pieces on character boundaries.
+fn split_text(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for c in text.chars() {
+        current.push(c);
+        if current.chars().count() >= PIECE_CHARS && (c == ' ' || c == '\n') {
+            out.push(std::mem::take(&mut current));
+        }
+    }
+    if !current.is_empty() {
+        out.push(current);
+    }
+    out
 }
 
 fn without_llm(matched: &MatchResponse) -> String {
@@ -282,10 +390,10 @@ fn llm_messages(
     }
     let system = ChatMessage::system(SYSTEM.replace("{{stories}}", stories.trim_end()));
     let budget = coach
-        .settings
+        .settings()
         .llm
         .context_tokens
-        .saturating_sub(coach.settings.llm.max_tokens as usize);
+        .saturating_sub(coach.settings().llm.max_tokens as usize);
     let mut used = count_tokens(&system.content).unwrap_or(0);
     let mut kept: Vec<ChatMessage> = Vec::new();
     for m in messages
@@ -310,6 +418,14 @@ fn llm_messages(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_is_split_on_spaces_without_losing_characters() {
+        let text = "é".repeat(10) + " " + &"word ".repeat(40) + "end";
+        let parts = split_text(&text);
+        assert!(parts.len() > 2);
+        assert_eq!(parts.concat(), text);
+    }
 
     fn user(text: &str) -> ChatMessage {
         ChatMessage::user(text)

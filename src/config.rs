@@ -488,7 +488,34 @@ pub fn default_model_dir() -> PathBuf {
     cache.join("models").join("all-MiniLM-L6-v2")
 }
 
+/// Time kept back from a request's timeout to build and send a fallback answer.
+pub const RESPONSE_MARGIN: std::time::Duration = std::time::Duration::from_secs(2);
+
 impl Settings {
+    /// `user`, or `default_user` when none was given.
+    pub fn user_or_default(&self, user: Option<String>) -> String {
+        user.unwrap_or_else(|| self.default_user.clone())
+    }
+
+    /// How long an HTTP request may work before it must answer:
+    /// `server.request_timeout_secs` less [`RESPONSE_MARGIN`].
+    pub fn request_budget(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.server.request_timeout_secs)
+            .saturating_sub(RESPONSE_MARGIN)
+    }
+
+    /// How long a critique may wait for the LLM before it answers with the
+    /// deterministic one: `critique.deadline_secs` (at least 1 s), and within an HTTP
+    /// request no longer than [`Settings::request_budget`].
+    pub fn critique_budget(&self, in_request: bool) -> std::time::Duration {
+        let own = std::time::Duration::from_secs(self.critique.deadline_secs.max(1));
+        if in_request {
+            own.min(self.request_budget())
+        } else {
+            own
+        }
+    }
+
     /// Load from `config_dir/default.toml`, then `config_dir/local.toml`, then the
     /// environment. Missing files are fine: the built-in defaults equal default.toml.
     pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {

@@ -364,9 +364,9 @@ pub async fn run_with_settings(
     run(
         labels,
         split,
-        &coach.ingestor,
-        &coach.retriever,
-        coach.store.as_ref(),
+        coach.ingestor(),
+        coach.retriever(),
+        coach.store().as_ref(),
     )
     .await
 }

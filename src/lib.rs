@@ -24,6 +24,7 @@ pub mod llm;
 pub mod render;
 pub mod retrieve;
 pub mod store;
+pub mod stories;
 pub mod tagging;
 pub mod telemetry;
 pub mod vector;

@@ -5,8 +5,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use std::time::{Duration, Instant};
-
 use starcoach::analysis::TranscriptFormat;
 use starcoach::app::{Coach, StartupError};
 use starcoach::config::{ConfigError, Settings};
@@ -170,13 +168,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
     match cli.command {
         Command::Ingest { paths, user, json } => {
-            let user = user.unwrap_or_else(|| settings.default_user.clone());
+            let user = settings.user_or_default(user);
             let coach = Coach::open(settings).await?;
             let progress = TerminalProgress::new(json);
-            let report = coach
-                .ingestor
-                .ingest_paths(&user, &paths, &progress)
-                .await?;
+            let report = coach.ingest_paths(&user, &paths, &progress).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -190,11 +185,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             user,
             json,
         } => {
-            let user = user.unwrap_or_else(|| settings.default_user.clone());
-            let request = MatchRequest {
-                question,
-                top_k: top.unwrap_or(settings.retrieval.default_top_k),
-            };
+            let user = settings.user_or_default(user);
+            let request = MatchRequest::new(question, top, &settings.retrieval);
             if let Err(MatchError::Invalid { field, message }) =
                 request.validate(&settings.retrieval)
             {
@@ -207,7 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             let coach = Coach::open(settings).await?;
-            let response = coach.retriever.match_stories(&user, &request).await?;
+            let response = coach.match_stories(&user, &request).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&response)?);
             } else {
@@ -222,7 +214,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             user,
             json,
         } => {
-            let user = user.unwrap_or_else(|| settings.default_user.clone());
+            let user = settings.user_or_default(user);
             let text = match read_input(&file) {
                 Ok(text) => text,
                 Err(e) => {
@@ -235,10 +227,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 transcript: TranscriptInput::Text(text),
                 format: format.map(Into::into),
             };
-            let deadline =
-                Instant::now() + Duration::from_secs(settings.critique.deadline_secs.max(1));
             let coach = Coach::open(settings).await?;
-            let critique = match coach.critic.critique(&user, &request, deadline).await {
+            let critique = match coach.critique(&user, &request, false).await {
                 Ok(c) => c,
                 Err(CritiqueError::Transcript(e)) => {
                     eprintln!("error: {}: {e}", file.display());
@@ -263,7 +253,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage { user, json } => {
-            let user = user.unwrap_or_else(|| settings.default_user.clone());
+            let user = settings.user_or_default(user);
             let coach = Coach::open(settings).await?;
             let report = coach.coverage(&user).await?;
             if json {
@@ -292,7 +282,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { addr } => {
             let addr = addr.unwrap_or_else(|| settings.server.addr.clone());
             let coach = Coach::open(settings).await?;
-            let (warm, user) = (coach.retriever.clone(), coach.settings.default_user.clone());
+            let (warm, user) = (coach.clone(), coach.settings().default_user.clone());
             tokio::spawn(async move {
                 // Competency and sentence vectors ready before the first question.
                 if let Err(e) = warm.warm(&user).await {
@@ -305,15 +295,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// A file's text, or standard input for "-".
+/// A file's text, or standard input for "-" (UTF-8, as story files are read).
 fn read_input(path: &std::path::Path) -> std::io::Result<String> {
+    let mut bytes = Vec::new();
     if path.as_os_str() == "-" {
-        let mut text = String::new();
-        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)?;
-        Ok(text)
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)?;
     } else {
-        let bytes = std::fs::read(path)?;
-        String::from_utf8(bytes)
-            .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8 text"))
+        bytes = std::fs::read(path)?;
     }
+    starcoach::corpus::decode_text(&bytes)
+        .map_err(|reason| std::io::Error::new(std::io::ErrorKind::InvalidData, reason))
 }

@@ -108,7 +108,7 @@ async fn critique_with_the_local_llm_verifies_quotes_caps_scores_and_counts_toke
     let _one_at_a_time = REAL_LLM.lock().await;
     let started = Instant::now();
     let c = coach
-        .critic
+        .critic()
         .critique(
             "local",
             &request("priya_conflict.txt", None),
@@ -171,7 +171,7 @@ async fn grounding_names_a_better_fitting_story_with_evidence() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = coach(tmp.path(), "").await;
     let c = coach
-        .critic
+        .critic()
         .critique(
             "local",
             &request("priya_for_manager.vtt", None),
@@ -205,7 +205,7 @@ async fn without_an_llm_the_critique_is_deterministic_and_says_why() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = coach(tmp.path(), "").await;
     let c = coach
-        .critic
+        .critic()
         .critique(
             "local",
             &request(
@@ -263,7 +263,7 @@ async fn injected_instructions_change_neither_facts_nor_capped_scores() {
     .await;
     let coach = coach(tmp.path(), &fake.base_url()).await;
     let injected = coach
-        .critic
+        .critic()
         .critique(
             "local",
             &request("injection.txt", None),
@@ -306,7 +306,7 @@ async fn injected_instructions_change_neither_facts_nor_capped_scores() {
         "",
     );
     let plain = coach
-        .critic
+        .critic()
         .critique(
             "local",
             &CritiqueRequest {
@@ -376,7 +376,7 @@ async fn every_llm_failure_ends_in_the_deterministic_critique_within_the_deadlin
     // Warm the retriever's caches (the bank's sentence vectors) without an LLM, so the
     // first timed case measures the LLM deadline, not first use on a busy machine.
     let no_llm =
-        starcoach::critique::Critic::new(store_coach.retriever.clone(), None, 40_000, 4096, 1024);
+        starcoach::critique::Critic::new(store_coach.retriever().clone(), None, 40_000, 4096, 1024);
     no_llm
         .critique(
             "local",
@@ -387,7 +387,7 @@ async fn every_llm_failure_ends_in_the_deterministic_critique_within_the_deadlin
         .unwrap();
     for ((name, _), fake) in cases.iter().zip(&fakes) {
         let critic = starcoach::critique::Critic::new(
-            store_coach.retriever.clone(),
+            store_coach.retriever().clone(),
             starcoach::llm::LlmClient::from_settings(&starcoach::config::LlmSettings {
                 base_url: fake.base_url(),
                 timeout_secs: 30,
@@ -435,9 +435,11 @@ async fn bad_input_names_the_field() {
         transcript: TranscriptInput::Text("I fixed the build and it worked.".into()),
         format: None,
     };
-    assert!(
-        err(coach.critic.critique("local", &no_question, deadline).await).starts_with("question:")
-    );
+    assert!(err(coach
+        .critic()
+        .critique("local", &no_question, deadline)
+        .await)
+    .starts_with("question:"));
     let bad_vtt = CritiqueRequest {
         question: Some("q".into()),
         transcript: TranscriptInput::Text(
@@ -445,7 +447,7 @@ async fn bad_input_names_the_field() {
         ),
         format: None,
     };
-    let e = err(coach.critic.critique("local", &bad_vtt, deadline).await);
+    let e = err(coach.critic().critique("local", &bad_vtt, deadline).await);
     assert!(e.starts_with("transcript:") && e.contains("line"), "{e}");
     let bad_whisper = CritiqueRequest {
         question: Some("q".into()),
@@ -454,7 +456,10 @@ async fn bad_input_names_the_field() {
         ),
         format: None,
     };
-    let e = err(coach.critic.critique("local", &bad_whisper, deadline).await);
+    let e = err(coach
+        .critic()
+        .critique("local", &bad_whisper, deadline)
+        .await);
     assert!(
         e.starts_with("transcript:") && e.contains("segments"),
         "{e}"
@@ -465,7 +470,7 @@ async fn bad_input_names_the_field() {
         format: None,
     };
     assert!(err(coach
-        .critic
+        .critic()
         .critique("local", &only_interviewer, deadline)
         .await)
     .starts_with("transcript:"));
@@ -477,7 +482,7 @@ async fn the_real_model_reading_an_injection_still_gives_a_capped_well_formed_cr
     let coach = coach(tmp.path(), &LlmServer::shared().base_url()).await;
     let _one_at_a_time = REAL_LLM.lock().await;
     let c = coach
-        .critic
+        .critic()
         .critique(
             "local",
             &request("injection.txt", None),

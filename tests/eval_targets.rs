@@ -35,9 +35,9 @@ async fn heldout_in(coach: &starcoach::app::Coach) -> EvalReport {
     run(
         &labels,
         SplitFilter::Heldout,
-        &coach.ingestor,
-        &coach.retriever,
-        coach.store.as_ref(),
+        coach.ingestor(),
+        coach.retriever(),
+        coach.store().as_ref(),
     )
     .await
     .unwrap()
@@ -103,7 +103,7 @@ async fn heldout_figures_are_the_same_in_a_store_shared_with_other_users() {
     common::copy_dir(&common::corpus_dir(), &theirs.join("corpus"));
     let ingest = |user: &'static str| {
         let paths = [theirs.clone()];
-        let ingestor = &coach.ingestor;
+        let ingestor = coach.ingestor();
         async move {
             ingestor
                 .ingest_paths(user, &paths, &starcoach::ingest::NoProgress)

@@ -187,11 +187,11 @@ async fn api_keys_map_callers_to_their_own_stories() {
     use starcoach::http::{hash_key, ApiKeyEntry};
     let tmp = tempfile::tempdir().unwrap();
     let base = common::coach(&tmp.path().join("store"));
-    base.ingestor
+    base.ingestor()
         .ingest_paths("alice", &[common::corpus_dir()], &NoProgress)
         .await
         .unwrap();
-    let mut settings = (*base.settings).clone();
+    let mut settings = (*base.settings()).clone();
     settings.server.api_keys = vec![
         ApiKeyEntry {
             user: "alice".into(),
@@ -203,7 +203,7 @@ async fn api_keys_map_callers_to_their_own_stories() {
         },
     ];
     let coach =
-        starcoach::app::Coach::from_parts(settings, base.store.clone(), base.embedder.clone());
+        starcoach::app::Coach::from_parts(settings, base.store().clone(), base.embedder().clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(starcoach::http::serve_on(coach, listener));

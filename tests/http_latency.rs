@@ -38,7 +38,7 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
 
 async fn measure(name: &str, coach: Coach) {
     coach
-        .ingestor
+        .ingestor()
         .ingest_paths(
             "local",
             &[common::samples_dir(), common::corpus_dir()],
@@ -46,7 +46,7 @@ async fn measure(name: &str, coach: Coach) {
         )
         .await
         .unwrap();
-    coach.retriever.warm("local").await.unwrap();
+    coach.retriever().warm("local").await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let served = tokio::spawn(starcoach::http::serve_on(coach, listener));

@@ -19,7 +19,7 @@ async fn top_titles(coach: &Coach, question: &str, k: usize) -> Vec<String> {
         top_k: k,
     };
     let response = coach
-        .retriever
+        .retriever()
         .match_stories("local", &request)
         .await
         .unwrap();
@@ -35,7 +35,7 @@ async fn ingest_then_rerun_embeds_nothing_and_edits_reembed_only_that_story() {
     let coach = common::coach(&tmp.path().join("store"));
 
     let first = coach
-        .ingestor
+        .ingestor()
         .ingest_paths("local", std::slice::from_ref(&files), &NoProgress)
         .await
         .unwrap();
@@ -49,7 +49,7 @@ async fn ingest_then_rerun_embeds_nothing_and_edits_reembed_only_that_story() {
         .any(|s| s.reason.contains("empty template")));
 
     let again = coach
-        .ingestor
+        .ingestor()
         .ingest_paths("local", std::slice::from_ref(&files), &NoProgress)
         .await
         .unwrap();
@@ -74,7 +74,7 @@ async fn ingest_then_rerun_embeds_nothing_and_edits_reembed_only_that_story() {
     assert_ne!(text, edited);
     std::fs::write(&bank, edited).unwrap();
     let after_edit = coach
-        .ingestor
+        .ingestor()
         .ingest_paths("local", std::slice::from_ref(&files), &NoProgress)
         .await
         .unwrap();
@@ -96,10 +96,10 @@ async fn ingest_then_rerun_embeds_nothing_and_edits_reembed_only_that_story() {
     assert!(after_edit.chunks_embedded > 0 && after_edit.chunks_embedded <= 6);
 
     // Delete a file: exactly its documents go.
-    let before = coach.store.count("local").await.unwrap();
+    let before = coach.store().count("local").await.unwrap();
     std::fs::remove_file(files.join("qcon-notes.txt")).unwrap();
     let after_delete = coach
-        .ingestor
+        .ingestor()
         .ingest_paths("local", std::slice::from_ref(&files), &NoProgress)
         .await
         .unwrap();
@@ -110,7 +110,7 @@ async fn ingest_then_rerun_embeds_nothing_and_edits_reembed_only_that_story() {
         .iter()
         .all(|c| c.action != DocumentAction::Deleted || c.source.ends_with("qcon-notes.txt")));
     assert_eq!(
-        coach.store.count("local").await.unwrap(),
+        coach.store().count("local").await.unwrap(),
         before - after_delete.chunks_deleted_documents
     );
 }
@@ -120,7 +120,7 @@ async fn obvious_questions_rank_the_right_story_first() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = common::coach(&tmp.path().join("store"));
     coach
-        .ingestor
+        .ingestor()
         .ingest_paths("local", &[common::samples_dir()], &NoProgress)
         .await
         .unwrap();
@@ -167,7 +167,7 @@ async fn notes_are_never_presented_as_stories_and_users_are_isolated() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = common::coach(&tmp.path().join("store"));
     coach
-        .ingestor
+        .ingestor()
         .ingest_paths("alice", &[common::samples_dir()], &NoProgress)
         .await
         .unwrap();
@@ -176,7 +176,7 @@ async fn notes_are_never_presented_as_stories_and_users_are_isolated() {
         top_k: 20,
     };
     let response = coach
-        .retriever
+        .retriever()
         .match_stories("alice", &request)
         .await
         .unwrap();
@@ -191,7 +191,7 @@ async fn notes_are_never_presented_as_stories_and_users_are_isolated() {
         .any(|n| n.source.ends_with("manager-notes.txt")));
 
     let other = coach
-        .retriever
+        .retriever()
         .match_stories("bob", &request)
         .await
         .unwrap();
@@ -239,13 +239,13 @@ async fn interrupted_ingest_leaves_a_usable_store_that_the_next_run_completes() 
         settings.ingest.write_batch = 16;
         let coach = Coach::from_parts(settings, Arc::new(store), failing);
         let err = coach
-            .ingestor
+            .ingestor()
             .ingest_paths("local", std::slice::from_ref(&samples), &NoProgress)
             .await
             .unwrap_err();
         assert!(err.to_string().contains("injected failure"));
         assert_eq!(
-            coach.store.count("local").await.unwrap(),
+            coach.store().count("local").await.unwrap(),
             32,
             "two batches were written"
         );
@@ -253,18 +253,18 @@ async fn interrupted_ingest_leaves_a_usable_store_that_the_next_run_completes() 
     // Reopen (the store was dropped as after a crash) and finish with the real model.
     let coach = common::coach(&store_dir);
     let report = coach
-        .ingestor
+        .ingestor()
         .ingest_paths("local", std::slice::from_ref(&samples), &NoProgress)
         .await
         .unwrap();
     assert!(report.counts.added + report.counts.changed > 0);
-    let docs = coach.store.documents("local").await.unwrap();
+    let docs = coach.store().documents("local").await.unwrap();
     assert!(
         docs.iter().all(|d| d.is_complete()),
         "every document complete after the rerun"
     );
     let rerun = coach
-        .ingestor
+        .ingestor()
         .ingest_paths("local", &[samples], &NoProgress)
         .await
         .unwrap();

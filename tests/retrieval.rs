@@ -19,7 +19,7 @@ async fn matches_carry_fit_verbatim_evidence_and_advice() {
     let coach = common::coach(&tmp.path().join("store"));
     common::ingest_corpus(&coach, "local").await;
     let response = coach
-        .retriever
+        .retriever()
         .match_stories(
             "local",
             &request("Tell me about a time you disagreed with your manager", 3),
@@ -38,7 +38,7 @@ async fn matches_carry_fit_verbatim_evidence_and_advice() {
     );
     // A fit, not a gap (levels are absolute: see README "Fit levels").
     assert!(
-        top.fit_score >= coach.settings.retrieval.fit.gap,
+        top.fit_score >= coach.settings().retrieval.fit.gap,
         "{:?} {}",
         top.fit,
         top.fit_score
@@ -46,7 +46,7 @@ async fn matches_carry_fit_verbatim_evidence_and_advice() {
     assert!(!top.stress.is_empty());
 
     // Every quote is a verbatim substring of the stored story text.
-    let bank = coach.retriever.load_bank("local").await.unwrap();
+    let bank = coach.retriever().load_bank("local").await.unwrap();
     for story in &response.stories {
         let stored = bank.get(&story.doc_id).expect("ranked story is stored");
         assert!(!story.evidence.is_empty(), "{}", story.title);
@@ -85,7 +85,7 @@ async fn matches_carry_fit_verbatim_evidence_and_advice() {
 
     // A question the bank cannot answer is a gap that names a competency.
     let off_topic = coach
-        .retriever
+        .retriever()
         .match_stories(
             "local",
             &request("What is your favourite sourdough bread recipe?", 3),
@@ -98,7 +98,7 @@ async fn matches_carry_fit_verbatim_evidence_and_advice() {
 
     // An empty bank is a gap too, and says what to do.
     let empty = coach
-        .retriever
+        .retriever()
         .match_stories("nobody", &request("Tell me about a time you failed", 3))
         .await
         .unwrap();
@@ -111,7 +111,7 @@ async fn coverage_lists_every_competency_with_levels_and_gaps() {
     let tmp = tempfile::tempdir().unwrap();
     let coach = common::coach(&tmp.path().join("store"));
     common::ingest_corpus(&coach, "local").await;
-    let report = coverage(&coach.retriever, None, "local").await.unwrap();
+    let report = coverage(coach.retriever(), None, "local").await.unwrap();
     assert_eq!(report.competencies.len(), 15);
     assert_eq!(report.stories, 16);
     let mentoring = report

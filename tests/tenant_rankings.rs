@@ -34,7 +34,11 @@ async fn answers(coach: &Coach, user: &str) -> Vec<String> {
             question: question.into(),
             top_k: 10,
         };
-        let mut response = coach.retriever.match_stories(user, &request).await.unwrap();
+        let mut response = coach
+            .retriever()
+            .match_stories(user, &request)
+            .await
+            .unwrap();
         response.took_ms = 0.0;
         all.push(serde_json::to_string(&response).unwrap());
     }
@@ -43,11 +47,11 @@ async fn answers(coach: &Coach, user: &str) -> Vec<String> {
 
 async fn ingest(coach: &Coach, user: &str, path: &Path) {
     coach
-        .ingestor
+        .ingestor()
         .ingest_paths(user, &[path.to_path_buf()], &NoProgress)
         .await
         .unwrap();
-    coach.store.flush().await.unwrap();
+    coach.store().flush().await.unwrap();
 }
 
 async fn rankings_ignore_other_users(store: Arc<dyn Store>, store_dir: &Path) {

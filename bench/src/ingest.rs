@@ -79,14 +79,14 @@ pub async fn measure(
 ) -> anyhow::Result<IngestTiming> {
     let embed_only_s = if baseline {
         let texts = chunk_texts(paths)?;
-        let write_batch = coach.settings.ingest.write_batch;
-        Some(embed_only(coach.embedder.as_ref(), &texts, write_batch).await?)
+        let write_batch = coach.settings().ingest.write_batch;
+        Some(embed_only(coach.embedder().as_ref(), &texts, write_batch).await?)
     } else {
         None
     };
     let started = Instant::now();
     let report = coach
-        .ingestor
+        .ingestor()
         .ingest_paths(user, paths, &NoProgress)
         .await?;
     let ingest_s = started.elapsed().as_secs_f64();

@@ -295,7 +295,7 @@ async fn run_in(
         let coach = ingest::coach_at(settings, &store, embedder.clone())?;
         let t = ingest::measure(&coach, &user, &files, false).await?;
         let started = Instant::now();
-        coach.store.optimize().await?;
+        coach.store().optimize().await?;
         let ingested = if t.chunks == 0 {
             format!(
                 "reused the store of an earlier run (--large-store), checked in {:.0} s",
@@ -423,7 +423,7 @@ async fn http_section(
 ) -> anyhow::Result<Section> {
     say(format!("match over HTTP at {stories} stories"));
     let started = Instant::now();
-    let sentences = coach.retriever.warm(user).await?;
+    let sentences = coach.retriever().warm(user).await?;
     notes.push(format!(
         "{stories} stories: warming the caches (competency and {sentences} sentence vectors, \
          as `serve` does at startup) took {:.1} s.",
@@ -434,7 +434,7 @@ async fn http_section(
         question: bank::question(0, false),
         top_k: 5,
     };
-    coach.retriever.match_stories(user, &probe).await?;
+    coach.retriever().match_stories(user, &probe).await?;
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

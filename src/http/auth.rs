@@ -59,9 +59,9 @@ impl FromRequestParts<Coach> for AuthUser {
     type Rejection = Unauthorized;
 
     async fn from_request_parts(parts: &mut Parts, coach: &Coach) -> Result<Self, Self::Rejection> {
-        let keys = &coach.settings.server.api_keys;
+        let keys = &coach.settings().server.api_keys;
         if keys.is_empty() {
-            return Ok(AuthUser(coach.settings.default_user.clone()));
+            return Ok(AuthUser(coach.settings().default_user.clone()));
         }
         let value = parts
             .headers

@@ -5,10 +5,12 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
+use crate::chat::ChatError;
 use crate::critique::CritiqueError;
 use crate::ingest::IngestError;
 use crate::retrieve::MatchError;
 use crate::store::StoreError;
+use crate::stories::StoryError;
 
 /// Every error a handler can return.
 #[derive(Debug, thiserror::Error)]
@@ -134,6 +136,30 @@ impl From<CritiqueError> for ApiError {
                 message,
             },
             CritiqueError::Match(e) => e.into(),
+        }
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(err: ChatError) -> Self {
+        match err {
+            ChatError::Invalid { field, message } => ApiError::Validation {
+                field: field.to_string(),
+                message,
+            },
+            ChatError::Match(e) => e.into(),
+        }
+    }
+}
+
+impl From<StoryError> for ApiError {
+    fn from(err: StoryError) -> Self {
+        match err {
+            StoryError::Invalid { field, message } => ApiError::Validation { field, message },
+            StoryError::NotFound => ApiError::NotFound,
+            StoryError::Match(e) => e.into(),
+            StoryError::Store(e) => e.into(),
+            StoryError::Ingest(e) => e.into(),
         }
     }
 }

@@ -31,11 +31,11 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Build the router with all routes and middleware.
 pub fn router(coach: Coach) -> Router {
-    let limit = coach.settings.server.max_body_bytes;
-    let upload_limit = coach.settings.critique.max_body_bytes;
-    let cors = cors_layer(&coach.settings.server.cors_origins);
+    let limit = coach.settings().server.max_body_bytes;
+    let upload_limit = coach.settings().critique.max_body_bytes;
+    let cors = cors_layer(&coach.settings().server.cors_origins);
     ops::prometheus();
-    let timeout = Duration::from_secs(coach.settings.server.request_timeout_secs);
+    let timeout = Duration::from_secs(coach.settings().server.request_timeout_secs);
     Router::new()
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(ops::readyz))
@@ -99,7 +99,7 @@ fn cors_layer(origins: &[String]) -> CorsLayer {
 /// Bind `addr` and serve until Ctrl-C / SIGTERM, finishing in-flight requests.
 pub async fn serve(coach: Coach, addr: &str) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
-    if coach.settings.server.api_keys.is_empty() && !listener.local_addr()?.ip().is_loopback() {
+    if coach.settings().server.api_keys.is_empty() && !listener.local_addr()?.ip().is_loopback() {
         return Err(std::io::Error::new(
             std::io::ErrorKind::PermissionDenied,
             format!(
@@ -108,7 +108,7 @@ pub async fn serve(coach: Coach, addr: &str) -> std::io::Result<()> {
             ),
         ));
     }
-    if coach.settings.server.api_keys.is_empty() {
+    if coach.settings().server.api_keys.is_empty() {
         tracing::warn!("no API keys configured: single-user mode, loopback only");
     }
     serve_on(coach, listener).await

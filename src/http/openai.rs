@@ -3,7 +3,7 @@
 //! (SSE chunks, then `data: [DONE]`). The conversation is answered by [`crate::chat`].
 
 use std::convert::Infallible;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -18,14 +18,11 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::analysis::count_tokens;
 use crate::app::Coach;
-use crate::chat::{self, Reply};
-use crate::llm::{ChatMessage, ChatRole, StreamEvent};
+use crate::chat::Sampling;
+use crate::llm::{ChatMessage, ChatRole};
 
 /// The model name chat UIs see and send back.
 pub const MODEL_ID: &str = "starcoach";
-
-/// Characters per streamed chunk of a deterministic answer.
-const CHUNK_CHARS: usize = 48;
 
 /// `GET /v1/models`: the one model, "starcoach".
 #[utoipa::path(get, path = "/v1/models", responses((status = 200, body = Object)), security(("bearer" = [])), tag = "openai")]
@@ -163,55 +160,19 @@ pub async fn chat_completions(
     ApiJson(body): ApiJson<ChatBody>,
 ) -> Result<Response, ApiError> {
     let messages = to_messages(&body)?;
-    let budget = Duration::from_secs(coach.settings.server.request_timeout_secs)
-        .saturating_sub(Duration::from_secs(2));
-    let deadline = Instant::now() + budget;
-    let reply = chat::reply(&coach, &user, &messages, deadline)
-        .await
-        .map_err(|e| match e {
-            chat::ChatError::Invalid { field, message } => invalid(field, message),
-            chat::ChatError::Match(e) => e.into(),
-        })?;
-    let max_tokens = body.max_completion_tokens.or(body.max_tokens);
+    let answer = coach.chat(&user, &messages).await?;
+    let sampling = Sampling {
+        max_tokens: body.max_completion_tokens.or(body.max_tokens),
+        temperature: body.temperature,
+    };
     let id = completion_id();
     let created = now_secs();
     if body.stream {
-        let pieces: BoxStream<'static, Result<String, String>> = match reply {
-            Reply::Text(text) => stream::iter(split_text(&text).into_iter().map(Ok)).boxed(),
-            Reply::Llm(prompt) => {
-                let llm = coach.critic.llm().cloned().ok_or_else(|| {
-                    ApiError::Internal("chat reply needs an LLM but none is configured".into())
-                })?;
-                match llm
-                    .chat_stream(&prompt, max_tokens, body.temperature, Some(deadline))
-                    .await
-                {
-                    Ok(s) => s
-                        .filter_map(|event| async move {
-                            match event {
-                                Ok(StreamEvent::Delta(d)) => Some(Ok(d)),
-                                Ok(StreamEvent::Finished { .. }) => None,
-                                Err(e) => Some(Err(e.reason().to_string())),
-                            }
-                        })
-                        .boxed(),
-                    Err(e) => stream::iter([Err(e.reason().to_string())]).boxed(),
-                }
-            }
-        };
-        return Ok(sse(id, created, pieces).into_response());
+        return Ok(sse(id, created, answer.pieces(sampling).await).into_response());
     }
-    let (text, counted) = match reply {
-        Reply::Text(text) => {
-            let u = usage(&messages, &text);
-            (text, u)
-        }
-        Reply::Llm(prompt) => {
-            let text = collect_llm(&coach, &prompt, max_tokens, body.temperature, deadline).await;
-            let u = usage(&prompt, &text);
-            (text, u)
-        }
-    };
+    let prompt = answer.prompt(&messages).to_vec();
+    let text = answer.text(sampling).await;
+    let counted = usage(&prompt, &text);
     Ok(Json(json!({
         "id": id,
         "object": "chat.completion",
@@ -225,55 +186,6 @@ pub async fn chat_completions(
         "usage": counted,
     }))
     .into_response())
-}
-
-/// The LLM's whole answer; a failure becomes a short note in the text.
-async fn collect_llm(
-    coach: &Coach,
-    prompt: &[ChatMessage],
-    max_tokens: Option<u32>,
-    temperature: Option<f32>,
-    deadline: Instant,
-) -> String {
-    let Some(llm) = coach.critic.llm() else {
-        return "No LLM is configured.".into();
-    };
-    let mut text = String::new();
-    match llm
-        .chat_stream(prompt, max_tokens, temperature, Some(deadline))
-        .await
-    {
-        Ok(mut s) => {
-            while let Some(event) = s.next().await {
-                match event {
-                    Ok(StreamEvent::Delta(d)) => text.push_str(&d),
-                    Ok(StreamEvent::Finished { .. }) => break,
-                    Err(e) => {
-                        text.push_str(&format!("\n\n[the LLM stopped: {}]", e.reason()));
-                        break;
-                    }
-                }
-            }
-        }
-        Err(e) => text = format!("[the LLM is unavailable: {}]", e.reason()),
-    }
-    text
-}
-
-/// Split a finished answer into stream-sized pieces on character boundaries.
-fn split_text(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    for c in text.chars() {
-        current.push(c);
-        if current.chars().count() >= CHUNK_CHARS && (c == ' ' || c == '\n') {
-            out.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
 }
 
 fn chunk(id: &str, created: u64, delta: Value, finish: Option<&str>) -> Event {
@@ -320,14 +232,6 @@ fn sse(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn text_is_split_on_spaces_without_losing_characters() {
-        let text = "é".repeat(10) + " " + &"word ".repeat(40) + "end";
-        let parts = split_text(&text);
-        assert!(parts.len() > 2);
-        assert_eq!(parts.concat(), text);
-    }
 
     #[test]
     fn content_parts_and_roles_are_read() {

@@ -63,11 +63,11 @@ pub async fn metrics_text() -> impl IntoResponse {
     (status = 200, description = "Ready", body = Object),
     (status = 503, description = "A dependency is not reachable", body = Object)), tag = "operations")]
 pub async fn readyz(State(coach): State<Coach>) -> Response {
-    let store = match coach.store.count(&coach.settings.default_user).await {
+    let store = match coach.store().count(&coach.settings().default_user).await {
         Ok(_) => json!({"status": "ok"}),
         Err(e) => json!({"status": "error", "detail": e.to_string()}),
     };
-    let llm = match coach.critic.llm() {
+    let llm = match coach.critic().llm() {
         None => json!({"status": "not_configured"}),
         Some(client) => match client.ping().await {
             Ok(()) => json!({"status": "ok", "model": client.model()}),

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use super::auth::AuthUser;
 use super::error::ApiError;
 use super::extract::ApiJson;
-use std::time::{Duration, Instant};
 
 use crate::analysis::TranscriptFormat;
 use crate::app::Coach;
@@ -43,11 +42,8 @@ pub async fn match_stories(
     AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<MatchBody>,
 ) -> Result<Json<MatchResponse>, ApiError> {
-    let request = MatchRequest {
-        question: body.question,
-        top_k: body.top_k.unwrap_or(coach.settings.retrieval.default_top_k),
-    };
-    let response = coach.retriever.match_stories(&user, &request).await?;
+    let request = MatchRequest::new(body.question, body.top_k, &coach.settings().retrieval);
+    let response = coach.match_stories(&user, &request).await?;
     Ok(Json(response))
 }
 
@@ -91,20 +87,10 @@ pub async fn critique(
         transcript: body.transcript,
         format: body.format,
     };
-    // Answer (with the deterministic critique if need be) before the request times out.
-    let budget = Duration::from_secs(coach.settings.critique.deadline_secs).min(
-        Duration::from_secs(coach.settings.server.request_timeout_secs)
-            .saturating_sub(RESPONSE_MARGIN),
-    );
-    let critique = coach
-        .critic
-        .critique(&user, &request, Instant::now() + budget)
-        .await?;
+    // Answers (with the deterministic critique if need be) before the request times out.
+    let critique = coach.critique(&user, &request, true).await?;
     Ok(Json(critique))
 }
-
-/// Time kept back from the request timeout to build and send the fallback critique.
-const RESPONSE_MARGIN: Duration = Duration::from_secs(2);
 
 /// Unknown routes answer with a problem body too.
 pub async fn not_found() -> ApiError {

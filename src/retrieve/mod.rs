@@ -72,6 +72,14 @@ pub struct MatchRequest {
 }
 
 impl MatchRequest {
+    /// A request for `question`, with `top_k` or the configured default.
+    pub fn new(question: String, top_k: Option<usize>, settings: &RetrievalSettings) -> Self {
+        Self {
+            question,
+            top_k: top_k.unwrap_or(settings.default_top_k),
+        }
+    }
+
     /// Check the request against the configured limits; errors name the field.
     pub fn validate(&self, limits: &RetrievalSettings) -> Result<(), MatchError> {
         let question = self.question.trim();

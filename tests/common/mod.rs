@@ -54,7 +54,7 @@ pub fn coach(store_dir: &Path) -> Coach {
 /// Ingest our example corpus (`corpus/`) as `user`'s bank.
 pub async fn ingest_corpus(coach: &Coach, user: &str) {
     coach
-        .ingestor
+        .ingestor()
         .ingest_paths(user, &[corpus_dir()], &starcoach::ingest::NoProgress)
         .await
         .expect("ingest the example corpus");

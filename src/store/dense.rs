@@ -160,10 +160,64 @@ pub fn uses_graph(query: &SearchQuery, has_terms: bool, store: DenseSearch) -> b
     dense_ranking && store == DenseSearch::Graph && query.kind.is_some() && query.limit <= GRAPH_EF
 }
 
+/// Whether a graph search that found `found` points for `query` must be run again
+/// exactly: it may have walked a graph (see [`uses_graph`]) and came back short.
+/// The caller then counts the points its filter selects ([`short_of`]).
+pub fn may_be_short(query: &SearchQuery, found: usize, store: DenseSearch) -> bool {
+    found < query.limit && uses_graph(query, false, store)
+}
+
+/// Whether `available` points could have filled more than the `found` a graph
+/// returned: then the graph lost its entry point and the search is run exactly.
+pub fn short_of(found: usize, available: usize) -> bool {
+    let short = available > found;
+    if short {
+        tracing::info!(
+            hits = found,
+            available,
+            "graph search came back short; searching exactly"
+        );
+    }
+    short
+}
+
+/// Points a scope needs before an optimize builds it a graph: Qdrant builds one for a
+/// block above a quarter of the full-scan threshold (in KB of dense vectors).
+pub fn graph_min_points(full_scan_threshold_kb: usize, dense_dim: usize) -> usize {
+    full_scan_threshold_kb * 1024 / (dense_dim * size_of::<f32>()) / 4
+}
+
+/// Whether deleting or moving points of a user whose scopes hold `scope_points`
+/// points must mark the graphs for a rebuild at the next optimize: a scope large
+/// enough to have a graph may lose its entry point (see [`uses_graph`]).
+pub fn needs_graph_rebuild(scope_points: &[usize], graph_min_points: usize) -> bool {
+    scope_points.iter().any(|&points| points > graph_min_points)
+}
+
+/// A dense vector of the store's dimension, or the error that says which it is not.
+pub fn check_dimension(stored: usize, vector: &[f32]) -> Result<(), crate::store::StoreError> {
+    if vector.len() == stored {
+        return Ok(());
+    }
+    Err(crate::store::StoreError::DimensionMismatch {
+        stored,
+        expected: vector.len(),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::corpus::DocumentKind;
+
+    #[test]
+    fn a_scope_above_the_graph_minimum_marks_a_rebuild() {
+        // The default full-scan threshold, 384-d vectors: 1,666 points.
+        let min = graph_min_points(10_000, 384);
+        assert_eq!(min, 1_666);
+        assert!(!needs_graph_rebuild(&[min, 3], min));
+        assert!(needs_graph_rebuild(&[3, min + 1], min));
+    }
 
     fn query(mode: SearchMode, kind: Option<DocumentKind>) -> SearchQuery {
         SearchQuery {

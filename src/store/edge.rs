@@ -48,8 +48,9 @@ pub use schema::EdgeOptions;
 
 use self::read_cache::{PayloadCache, ReadCache};
 use self::schema::{DENSE, SPARSE};
-use super::dense::{uses_graph, DenseSearch, IndexLayout};
+use super::dense::{self, DenseSearch, IndexLayout};
 use super::ranked;
+use super::select::{self, Selection};
 use super::term_stats::{self, ScopeCounts, Upgrade};
 use super::{
     ChunkHit, ChunkPayload, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument,
@@ -185,8 +186,8 @@ impl EdgeStore {
                 })
                 .map_err(|e| open_error(dir, e))
         };
-        let unscoped = count(filter::unscoped())?;
-        let unpartitioned = count(filter::unpartitioned())?;
+        let unscoped = count(filter::of(&select::unscoped()))?;
+        let unpartitioned = count(filter::of(&select::unpartitioned()))?;
         if unpartitioned > 0 {
             tracing::info!(
                 unpartitioned,
@@ -270,7 +271,7 @@ impl Store for EdgeStore {
         if doc_ids.is_empty() {
             return Ok(());
         }
-        let filter = filter::documents(user, doc_ids);
+        let filter = filter::of(&select::documents(user, doc_ids));
         let user = user.to_owned();
         self.run(move |inner| {
             inner.mark_graph_rebuild(&user)?;
@@ -299,7 +300,7 @@ impl Store for EdgeStore {
 
     #[tracing::instrument(skip_all, fields(user = %user))]
     async fn documents(&self, user: &str) -> Result<Vec<StoredDocument>, StoreError> {
-        let filter = filter::user(user);
+        let filter = filter::of(&select::user(user));
         self.run(move |inner| inner.documents(filter)).await
     }
 
@@ -311,7 +312,7 @@ impl Store for EdgeStore {
     ) -> Result<Vec<ChunkPayload>, StoreError> {
         let user = user.to_owned();
         self.run(move |inner| {
-            let filter = filter::search(&user, Some(kind), inner.scoped);
+            let filter = filter::of(&select::search(&user, Some(kind), inner.scoped));
             let mut chunks = Vec::new();
             inner.scroll(filter, payload::chunk_fields(), "list chunks", |p| {
                 chunks.push(payload::from_payload(p)?);
@@ -330,7 +331,7 @@ impl Store for EdgeStore {
 
     #[tracing::instrument(skip_all, fields(user = %user))]
     async fn count(&self, user: &str) -> Result<usize, StoreError> {
-        let filter = filter::user(user);
+        let filter = filter::of(&select::user(user));
         self.run(move |inner| inner.count(filter)).await
     }
 
@@ -393,13 +394,7 @@ impl Inner {
     }
 
     fn check_dense(&self, vector: &[f32]) -> Result<(), StoreError> {
-        if vector.len() == self.dense_dim {
-            return Ok(());
-        }
-        Err(StoreError::DimensionMismatch {
-            stored: self.dense_dim,
-            expected: vector.len(),
-        })
+        dense::check_dimension(self.dense_dim, vector)
     }
 
     fn update_one(&self, operation: UpdateOperation, what: &str) -> Result<(), StoreError> {
@@ -507,18 +502,12 @@ impl Inner {
         if let Some(groups) = self.scan_groups(user, query, dense_search)? {
             return self.scan_in_parallel(user, query, &groups, dense_search);
         }
-        let filter = filter::search(user, query.kind, self.scoped);
+        let filter = filter::of(&select::search(user, query.kind, self.scoped));
         let mut hits = self.dense_query(query, &filter, dense_search)?;
-        if hits.len() < query.limit && uses_graph(query, false, dense_search) {
-            let available = self.count(filter.clone())?;
-            if available > hits.len() {
-                tracing::info!(
-                    hits = hits.len(),
-                    available,
-                    "graph search came back short; searching exactly"
-                );
-                hits = self.dense_query(query, &filter, DenseSearch::Exact)?;
-            }
+        if dense::may_be_short(query, hits.len(), dense_search)
+            && dense::short_of(hits.len(), self.count(filter.clone())?)
+        {
+            hits = self.dense_query(query, &filter, DenseSearch::Exact)?;
         }
         ranked::sort(&mut hits);
         Ok(hits)
@@ -557,9 +546,12 @@ impl Inner {
         if terms.indices.is_empty() {
             return Ok(None);
         }
-        let filter = filter::search(user, query.kind, self.scoped);
+        let selection = select::search(user, query.kind, self.scoped);
+        let filter = filter::of(&selection);
         let scope = term_stats::scope_key(user, query.kind);
-        terms.values = self.term_counts(&scope, &filter, &terms.indices)?.weights();
+        terms.values = self
+            .term_counts(&scope, &selection, &terms.indices)?
+            .weights();
         let query_terms = (terms.indices.as_slice(), terms.values.as_slice());
         let mut candidates = ranked::bm25_candidates(limit);
         loop {
@@ -639,7 +631,7 @@ impl Inner {
     fn term_counts(
         &self,
         scope: &str,
-        filter: &Filter,
+        selection: &Selection,
         terms: &[u32],
     ) -> Result<ScopeCounts, StoreError> {
         let keys: Vec<(String, Option<u32>)> = std::iter::once(None)
@@ -651,8 +643,8 @@ impl Inner {
         for (key, count) in keys.into_iter().zip(counts.iter_mut()) {
             if count.is_none() {
                 let n = match key.1 {
-                    None => self.count(filter.clone())?,
-                    Some(term) => self.count(filter::holding_term(filter, term))?,
+                    None => self.count(filter::of(selection))?,
+                    Some(term) => self.count(filter::of(&select::holding_term(selection, term)))?,
                 };
                 *count = Some(n);
                 read.push((key, n));
@@ -772,13 +764,12 @@ impl Inner {
         if marker.exists() || schema::layout(&self.shard.config()) == IndexLayout::Scan {
             return Ok(());
         }
-        for kind in [DocumentKind::Story, DocumentKind::Note] {
-            if self.count(filter::search(user, Some(kind), self.scoped))? > self.graph_min_points()
-            {
-                std::fs::write(&marker, "segments with deleted points need a rebuild\n")
-                    .map_err(|e| backend("mark graphs for rebuild", e))?;
-                return Ok(());
-            }
+        let scope_points = [DocumentKind::Story, DocumentKind::Note]
+            .map(|kind| self.count(filter::of(&select::search(user, Some(kind), self.scoped))));
+        let scope_points = scope_points.into_iter().collect::<Result<Vec<_>, _>>()?;
+        if dense::needs_graph_rebuild(&scope_points, self.graph_min_points()) {
+            std::fs::write(&marker, "segments with deleted points need a rebuild\n")
+                .map_err(|e| backend("mark graphs for rebuild", e))?;
         }
         Ok(())
     }
@@ -787,7 +778,7 @@ impl Inner {
     /// a block above a quarter of the full-scan threshold.
     fn graph_min_points(&self) -> usize {
         let threshold_kb = self.shard.config().hnsw_config.full_scan_threshold;
-        threshold_kb * 1024 / (self.dense_dim * size_of::<f32>()) / 4
+        dense::graph_min_points(threshold_kb, self.dense_dim)
     }
 
     fn rebuild_marker(&self) -> PathBuf {
@@ -795,21 +786,19 @@ impl Inner {
     }
 }
 
-/// Payload updates for new line numbers: the document's span on all its chunks, then
-/// each chunk's own span, each selected by filter.
+/// Payload updates for new line numbers (see `select::line_updates`).
 fn line_updates(
     user: &str,
     doc_id: &str,
     doc_lines: LineSpan,
     chunk_lines: &[LineSpan],
 ) -> Result<Vec<UpdateOperation>, StoreError> {
-    crate::store::payload::moved_lines(doc_lines, chunk_lines)
-        .map(|(field, lines, chunk)| {
-            let filter = match chunk {
-                None => filter::document(user, doc_id),
-                Some(index) => filter::chunk(user, doc_id, index),
-            };
-            Ok(set_payload(payload::lines_payload(field, lines)?, filter))
+    select::line_updates(user, doc_id, doc_lines, chunk_lines)
+        .map(|(points, field, lines)| {
+            Ok(set_payload(
+                payload::lines_payload(field, lines)?,
+                filter::of(&points),
+            ))
         })
         .collect()
 }

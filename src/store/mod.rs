@@ -12,6 +12,7 @@ pub(crate) mod dense;
 mod edge;
 mod payload;
 mod ranked;
+pub(crate) mod select;
 mod server;
 mod term_stats;
 pub use dense::{GRAPH_EF, RESCORE_OVERSAMPLING};

@@ -124,20 +124,6 @@ impl DocFields {
     }
 }
 
-/// The payload fields to set when a document moves within its file: its span on every
-/// chunk (`None`), then each chunk's own span (`Some(index)`).
-pub fn moved_lines(
-    doc_lines: LineSpan,
-    chunk_lines: &[LineSpan],
-) -> impl Iterator<Item = (&'static str, LineSpan, Option<usize>)> + '_ {
-    std::iter::once((DOC_LINES, doc_lines, None)).chain(
-        chunk_lines
-            .iter()
-            .enumerate()
-            .map(|(index, lines)| (LINES, *lines, Some(index))),
-    )
-}
-
 /// A payload that could not be encoded.
 pub fn encode_error(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(format!("could not encode payload: {e}"))
@@ -211,20 +197,6 @@ mod tests {
         for count in counts {
             assert!((900..1_100).contains(&count), "{counts:?}");
         }
-    }
-
-    #[test]
-    fn a_move_sets_the_document_span_then_each_chunk_span() {
-        let chunks = [LineSpan::new(3, 5), LineSpan::new(6, 9)];
-        let updates: Vec<_> = moved_lines(LineSpan::new(1, 9), &chunks).collect();
-        assert_eq!(
-            updates,
-            vec![
-                (DOC_LINES, LineSpan::new(1, 9), None),
-                (LINES, LineSpan::new(3, 5), Some(0)),
-                (LINES, LineSpan::new(6, 9), Some(1)),
-            ]
-        );
     }
 
     fn chunk(doc: &str, hash: &str, count: usize) -> DocFields {

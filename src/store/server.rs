@@ -43,8 +43,9 @@ pub use schema::ServerOptions;
 
 use self::request::Sparse;
 use self::schema::{DENSE, LEGACY_SPARSE, SPARSE};
-use super::dense::{uses_graph, DenseSearch, IndexLayout};
+use super::dense::{self, DenseSearch, IndexLayout};
 use super::ranked;
+use super::select::{self, Selection};
 use super::term_stats::{ScopeCounts, Upgrade};
 use super::{
     ChunkHit, ChunkPayload, ChunkPoint, SearchMode, SearchQuery, Store, StoreError, StoredDocument,
@@ -210,7 +211,7 @@ impl ServerStore {
             None
         };
         let bm25 = EdgeBm25::new(EdgeBm25Config::default()).map_err(|e| open_error(url, e))?;
-        let unscoped = count_points(&client, collection, filter::unscoped())
+        let unscoped = count_points(&client, collection, filter::of(&select::unscoped()))
             .await
             .map_err(|e| connect_error(url, e))?;
         let layout = schema::layout(&info);
@@ -241,7 +242,7 @@ impl ServerStore {
             scoped: unscoped == 0,
             graph_min_points: (layout == IndexLayout::Graphs)
                 .then(|| schema::graph_min_points(&info, dense_dim)),
-            rebuild_pending: Arc::new(AtomicBool::new(false)),
+            rebuild_pending: Arc::new(AtomicBool::new(rebuild_mark_of(&info))),
             bm25: Arc::new(bm25),
             upgrade: Arc::new(std::sync::Mutex::new(upgrade)),
         })
@@ -286,13 +287,7 @@ impl ServerStore {
     }
 
     fn check_dense(&self, vector: &[f32]) -> Result<(), StoreError> {
-        if vector.len() == self.dense_dim {
-            return Ok(());
-        }
-        Err(StoreError::DimensionMismatch {
-            stored: self.dense_dim,
-            expected: vector.len(),
-        })
+        dense::check_dimension(self.dense_dim, vector)
     }
 
     /// Apply `operations` in one request, in order, waiting until they are applied.
@@ -316,18 +311,13 @@ impl ServerStore {
         user: &str,
         query: &SearchQuery,
     ) -> Result<Vec<ChunkHit>, StoreError> {
-        let filter = filter::search(user, query.kind, self.scoped);
+        let filter = filter::of(&select::search(user, query.kind, self.scoped));
         let mut hits = self.dense_query(query, &filter, self.dense_search).await?;
-        if hits.len() < query.limit && uses_graph(query, false, self.dense_search) {
+        if dense::may_be_short(query, hits.len(), self.dense_search) {
             let available = count_points(&self.client, &self.collection, filter.clone())
                 .await
                 .map_err(|e| self.backend("count", e))?;
-            if available > hits.len() {
-                tracing::info!(
-                    hits = hits.len(),
-                    available,
-                    "graph search came back short; searching exactly"
-                );
+            if dense::short_of(hits.len(), available) {
                 hits = self.dense_query(query, &filter, DenseSearch::Exact).await?;
             }
         }
@@ -374,8 +364,12 @@ impl ServerStore {
         if terms.indices.is_empty() {
             return Ok(None);
         }
-        let filter = filter::search(user, query.kind, self.scoped);
-        let weights = self.term_counts(&filter, &terms.indices).await?.weights();
+        let selection = select::search(user, query.kind, self.scoped);
+        let filter = filter::of(&selection);
+        let weights = self
+            .term_counts(&selection, &terms.indices)
+            .await?
+            .weights();
         let sparse = Sparse {
             indices: terms.indices,
             values: weights,
@@ -466,7 +460,7 @@ impl Store for ServerStore {
         }
         self.mark_graph_rebuild(user).await?;
         let request = DeletePointsBuilder::new(&self.collection)
-            .points(filter::documents(user, doc_ids))
+            .points(filter::of(&select::documents(user, doc_ids)))
             .wait(true);
         self.client
             .delete_points(request)
@@ -495,10 +489,15 @@ impl Store for ServerStore {
         let fields = SelectorOptions::Include(PayloadIncludeSelector {
             fields: payload::doc_fields_keys(),
         });
-        self.scroll(filter::user(user), fields, "list documents", |p| {
-            payload::doc_fields(p)?.add_to(&mut docs);
-            Ok(())
-        })
+        self.scroll(
+            filter::of(&select::user(user)),
+            fields,
+            "list documents",
+            |p| {
+                payload::doc_fields(p)?.add_to(&mut docs);
+                Ok(())
+            },
+        )
         .await?;
         Ok(docs.into_values().collect())
     }
@@ -510,7 +509,7 @@ impl Store for ServerStore {
         kind: DocumentKind,
     ) -> Result<Vec<ChunkPayload>, StoreError> {
         let mut chunks = Vec::new();
-        let filter = filter::search(user, Some(kind), self.scoped);
+        let filter = filter::of(&select::search(user, Some(kind), self.scoped));
         self.scroll(filter, payload::chunk_fields(), "list chunks", |p| {
             chunks.push(payload::from_payload(p)?);
             Ok(())
@@ -549,9 +548,13 @@ impl Store for ServerStore {
 
     #[tracing::instrument(skip_all, fields(user = %user))]
     async fn count(&self, user: &str) -> Result<usize, StoreError> {
-        count_points(&self.client, &self.collection, filter::user(user))
-            .await
-            .map_err(|e| self.backend("count", e))
+        count_points(
+            &self.client,
+            &self.collection,
+            filter::of(&select::user(user)),
+        )
+        .await
+        .map_err(|e| self.backend("count", e))
     }
 
     /// Nothing to do: every write waited until the server applied it.
@@ -573,7 +576,7 @@ impl Store for ServerStore {
     /// it has finished, so that a bulk load is followed by indexed searches.
     #[tracing::instrument(skip_all, fields(collection = %self.collection))]
     async fn optimize(&self) -> Result<(), StoreError> {
-        if !self.rebuild_pending.swap(false, Ordering::SeqCst) {
+        if !self.rebuild_marked().await? {
             return self.wait_optimized().await;
         }
         let saved = self.info().await?.config.and_then(|c| c.optimizer_config);
@@ -597,10 +600,8 @@ impl Store for ServerStore {
                 ..Default::default()
             })
             .await;
-        if waited.is_err() || restored.is_err() {
-            self.rebuild_pending.store(true, Ordering::SeqCst);
-        }
-        waited.and(restored)
+        waited.and(restored)?;
+        self.set_rebuild_mark(false).await
     }
 }
 
@@ -608,9 +609,16 @@ impl ServerStore {
     /// The chunks of a search's `filter` and, for each of `terms`, those holding it,
     /// counted by the server at once (other processes may write to the collection, so
     /// nothing is kept between searches).
-    async fn term_counts(&self, filter: &Filter, terms: &[u32]) -> Result<ScopeCounts, StoreError> {
-        let filters = std::iter::once(filter.clone())
-            .chain(terms.iter().map(|&t| filter::holding_term(filter, t)));
+    async fn term_counts(
+        &self,
+        selection: &Selection,
+        terms: &[u32],
+    ) -> Result<ScopeCounts, StoreError> {
+        let filters = std::iter::once(filter::of(selection)).chain(
+            terms
+                .iter()
+                .map(|&t| filter::of(&select::holding_term(selection, t))),
+        );
         let counts = futures::future::try_join_all(
             filters.map(|f| count_points(&self.client, &self.collection, f)),
         )
@@ -657,7 +665,9 @@ impl ServerStore {
         }
     }
 
-    /// See `EdgeStore`'s `mark_graph_rebuild`; here the mark lives in this process.
+    /// See `EdgeStore`'s `mark_graph_rebuild`. The mark is kept in the collection's
+    /// metadata ([`REBUILD_MARK`]), so it survives a restart of this process and is
+    /// seen by every process writing to the collection.
     async fn mark_graph_rebuild(&self, user: &str) -> Result<(), StoreError> {
         let Some(graph_min_points) = self.graph_min_points else {
             return Ok(());
@@ -665,16 +675,35 @@ impl ServerStore {
         if self.rebuild_pending.load(Ordering::SeqCst) {
             return Ok(());
         }
-        for kind in [DocumentKind::Story, DocumentKind::Note] {
-            let filter = filter::search(user, Some(kind), self.scoped);
-            let points = count_points(&self.client, &self.collection, filter)
-                .await
-                .map_err(|e| self.backend("count", e))?;
-            if points > graph_min_points {
-                self.rebuild_pending.store(true, Ordering::SeqCst);
-                return Ok(());
-            }
+        let counts = [DocumentKind::Story, DocumentKind::Note].map(|kind| {
+            let filter = filter::of(&select::search(user, Some(kind), self.scoped));
+            count_points(&self.client, &self.collection, filter)
+        });
+        let scope_points = futures::future::try_join_all(counts)
+            .await
+            .map_err(|e| self.backend("count", e))?;
+        if dense::needs_graph_rebuild(&scope_points, graph_min_points) {
+            self.set_rebuild_mark(true).await?;
         }
+        Ok(())
+    }
+
+    /// Whether a rebuild is marked, here or by another process.
+    async fn rebuild_marked(&self) -> Result<bool, StoreError> {
+        if self.rebuild_pending.load(Ordering::SeqCst) {
+            return Ok(true);
+        }
+        Ok(rebuild_mark_of(&self.info().await?))
+    }
+
+    async fn set_rebuild_mark(&self, marked: bool) -> Result<(), StoreError> {
+        let metadata = HashMap::from([(REBUILD_MARK.to_owned(), serde_json::Value::Bool(marked))]);
+        let request = UpdateCollectionBuilder::new(&self.collection).metadata(metadata);
+        self.client
+            .update_collection(request)
+            .await
+            .map_err(|e| self.backend("mark graphs for rebuild", e))?;
+        self.rebuild_pending.store(marked, Ordering::SeqCst);
         Ok(())
     }
 
@@ -756,6 +785,23 @@ async fn ensure_collection(
     }
 }
 
+/// Key of the collection metadata that marks the graphs for a rebuild at the next
+/// optimize (see `ServerStore::mark_graph_rebuild`).
+const REBUILD_MARK: &str = "starcoach_graph_rebuild";
+
+/// Whether the collection's metadata marks its graphs for a rebuild.
+fn rebuild_mark_of(info: &CollectionInfo) -> bool {
+    info.config
+        .as_ref()
+        .and_then(|c| c.metadata.get(REBUILD_MARK))
+        .is_some_and(|v| {
+            matches!(
+                v.kind,
+                Some(qdrant_client::qdrant::value::Kind::BoolValue(true))
+            )
+        })
+}
+
 /// The exact number of points of `collection` passing `filter`.
 async fn count_points(
     client: &Qdrant,
@@ -804,21 +850,19 @@ fn named_sparse(vectors: Option<VectorsOutput>, name: &str) -> (Vec<u32>, Vec<f3
     }
 }
 
-/// Payload updates for new line numbers: the document's span on all its chunks, then
-/// each chunk's own span, each selected by filter.
+/// Payload updates for new line numbers (see `select::line_updates`).
 fn line_updates(
     user: &str,
     doc_id: &str,
     doc_lines: LineSpan,
     chunk_lines: &[LineSpan],
 ) -> Result<Vec<PointsUpdateOperation>, StoreError> {
-    crate::store::payload::moved_lines(doc_lines, chunk_lines)
-        .map(|(field, lines, chunk)| {
-            let filter = match chunk {
-                None => filter::document(user, doc_id),
-                Some(index) => filter::chunk(user, doc_id, index),
-            };
-            Ok(set_payload(payload::lines_payload(field, lines)?, filter))
+    select::line_updates(user, doc_id, doc_lines, chunk_lines)
+        .map(|(points, field, lines)| {
+            Ok(set_payload(
+                payload::lines_payload(field, lines)?,
+                filter::of(&points),
+            ))
         })
         .collect()
 }

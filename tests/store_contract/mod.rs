@@ -64,12 +64,14 @@ macro_rules! store_contract_tests {
         store_contract_tests!(@case $backend, flushed_writes_survive_a_restart);
         store_contract_tests!(@case $backend, a_store_refuses_vectors_of_another_dimension);
         store_contract_tests!(@case $backend, bm25_and_hybrid_find_a_chunk_by_a_rare_keyword);
+        store_contract_tests!(@case $backend, a_search_with_limit_zero_finds_nothing_in_every_mode);
         store_contract_tests!(@case $backend, a_users_rankings_do_not_depend_on_other_users_or_kinds);
         store_contract_tests!(@threads 4, $backend, concurrent_writes_flushes_and_searches_do_not_collide);
         store_contract_tests!(@threads 2, $backend, filtered_recall_is_complete_with_default_settings);
         store_contract_tests!(@threads 2, $backend, an_int8_scan_keeps_recall_through_deletes_and_optimize);
         store_contract_tests!(@threads 2, $backend, filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_filters);
         store_contract_tests!(@threads 2, $backend, optimize_after_deletes_rebuilds_a_graph_that_lost_its_entry_point);
+        store_contract_tests!(@threads 2, $backend, the_graph_rebuild_mark_survives_a_restart);
 
         /// Run with `--ignored --nocapture`: p50/p95 of hybrid search at ~1,000 stories.
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -653,6 +655,37 @@ pub fn keyword_bank(rng: &mut Rng) -> (Vec<ChunkPoint>, ChunkPoint) {
     (points, target)
 }
 
+/// `limit == 0` finds nothing in every mode, on every backend, and a dense vector of
+/// another dimension is refused before the limit is looked at.
+pub async fn a_search_with_limit_zero_finds_nothing_in_every_mode(backend: &impl Backend) {
+    let store = backend.open().await;
+    let mut rng = Rng(11);
+    let (points, target) = keyword_bank(&mut rng);
+    store.upsert(points).await.unwrap();
+    for mode in [SearchMode::Dense, SearchMode::Bm25, SearchMode::Hybrid] {
+        let some = query(target.dense.clone(), "kubernetes", mode, 3);
+        assert!(
+            !store.search("alice", &some).await.unwrap().is_empty(),
+            "{mode:?}"
+        );
+        let none = SearchQuery { limit: 0, ..some };
+        assert!(
+            store.search("alice", &none).await.unwrap().is_empty(),
+            "{mode:?}"
+        );
+    }
+    for mode in [SearchMode::Dense, SearchMode::Hybrid] {
+        let wrong = query(vec![0.5; DIM + 1], "kubernetes", mode, 0);
+        assert!(
+            matches!(
+                store.search("alice", &wrong).await,
+                Err(StoreError::DimensionMismatch { .. })
+            ),
+            "{mode:?}"
+        );
+    }
+}
+
 pub async fn bm25_and_hybrid_find_a_chunk_by_a_rare_keyword(backend: &impl Backend) {
     let store = backend.open().await;
     let mut rng = Rng(8);
@@ -1022,7 +1055,17 @@ pub async fn filtered_recall_is_complete_with_an_hnsw_index_deletes_and_kind_fil
 pub async fn optimize_after_deletes_rebuilds_a_graph_that_lost_its_entry_point(
     backend: &impl Backend,
 ) {
-    let store = backend.open_small_index_thresholds(true).await;
+    deletes_then_optimize_keep_graph_recall(backend, false).await;
+}
+
+/// The mark that the next optimize must rebuild the graphs is kept by the store, not
+/// by the process: a restart between the deletes and the optimize keeps it.
+pub async fn the_graph_rebuild_mark_survives_a_restart(backend: &impl Backend) {
+    deletes_then_optimize_keep_graph_recall(backend, true).await;
+}
+
+async fn deletes_then_optimize_keep_graph_recall(backend: &impl Backend, restart: bool) {
+    let mut store = backend.open_small_index_thresholds(true).await;
     let mut rng = Rng(21);
     let mut all = documents(&mut rng, "u0", 250, 4);
     // Another user's notes fill the segment: the deletes stay under 20% of it, and
@@ -1041,6 +1084,12 @@ pub async fn optimize_after_deletes_rebuilds_a_graph_that_lost_its_entry_point(
     let gone: Vec<String> = (0..225).map(|d| format!("u0-doc{d}")).collect();
     store.delete_documents("u0", &gone).await.unwrap();
     all.retain(|p| !gone.contains(&p.payload.doc_id));
+    if restart {
+        store.flush().await.unwrap();
+        drop(store);
+        backend.restart().await;
+        store = backend.open_small_index_thresholds(true).await;
+    }
     let mut fresh = documents(&mut rng, "u0", 30, 4);
     for point in &mut fresh {
         point.payload.doc_id = format!("fresh-{}", point.payload.doc_id);

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use super::{backend, filter, Inner};
 use crate::store::dense::DenseSearch;
 use crate::store::payload::PARTITIONS;
+use crate::store::select;
 use crate::store::{ranked, ChunkHit, SearchMode, SearchQuery, StoreError};
 
 /// Chunks of one scope from which a dense scan of it is split over threads: below
@@ -87,7 +88,7 @@ impl Inner {
         }
         // The index's estimate: exact for one keyword condition, and no scan.
         let request = qdrant_edge::CountRequest {
-            filter: Some(filter::search(user, Some(kind), true)),
+            filter: Some(filter::of(&select::search(user, Some(kind), true))),
             exact: false,
         };
         let points = self.shard.count(request).map_err(|e| backend("count", e))?;
@@ -117,7 +118,7 @@ impl Inner {
         let scan = |parts: &[usize]| {
             let mut hits = Vec::new();
             for &part in parts {
-                let filter = filter::part(user, kind, part);
+                let filter = filter::of(&select::part(user, kind, part));
                 hits.extend(self.dense_query(query, &filter, dense_search)?);
             }
             Ok::<_, StoreError>(hits)

@@ -9,9 +9,7 @@ use serde_json::Value;
 
 use crate::corpus::LineSpan;
 use crate::store::payload::{decode_error, encode_error};
-pub use crate::store::payload::{
-    DocFields, CHUNK_INDEX, DOC_ID, KIND, PARTITION, SCOPE, SOURCE, USER,
-};
+pub use crate::store::payload::{DocFields, DOC_ID, KIND, PARTITION, SCOPE, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
 
 /// A top-level payload key as a Qdrant path (infallible, unlike parsing).
@@ -65,7 +63,7 @@ fn parse<T: DeserializeOwned>(payload: Option<Payload>) -> Result<T, StoreError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::payload::{CHUNK_COUNT, DOC_LINES, LINES};
+    use crate::store::payload::{CHUNK_COUNT, CHUNK_INDEX, DOC_LINES, LINES};
 
     use crate::store::payload::sample_payload as sample;
 

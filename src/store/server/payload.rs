@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 
 use crate::corpus::LineSpan;
 use crate::store::payload::{decode_error, encode_error};
-pub use crate::store::payload::{DocFields, CHUNK_INDEX, DOC_ID, KIND, SCOPE, SOURCE, USER};
+pub use crate::store::payload::{DocFields, DOC_ID, KIND, SCOPE, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
 
 /// The payload stored with a chunk: [`ChunkPayload`], its scope and the ids of its BM25
@@ -56,7 +56,7 @@ fn parse<T: DeserializeOwned>(payload: HashMap<String, Value>) -> Result<T, Stor
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::payload::{CHUNK_COUNT, CONTENT_HASH, DOC_LINES, LINES};
+    use crate::store::payload::{CHUNK_COUNT, CHUNK_INDEX, CONTENT_HASH, DOC_LINES, LINES};
 
     use crate::store::payload::sample_payload as sample;
 

@@ -84,6 +84,7 @@ mod tests {
     use super::*;
     use crate::corpus::DocumentKind;
     use crate::store::dense::{GRAPH_EF, RESCORE_OVERSAMPLING};
+    use crate::store::select;
     use crate::store::server::filter;
     use crate::store::SearchMode;
 
@@ -99,7 +100,7 @@ mod tests {
 
     #[test]
     fn bm25_asks_for_the_term_weights_and_nothing_to_search_for_gives_no_request() {
-        let user = filter::user("alice");
+        let user = filter::of(&select::user("alice"));
         let terms = Sparse {
             indices: vec![7],
             values: vec![1.0],
@@ -119,7 +120,7 @@ mod tests {
             kind: Some(DocumentKind::Story),
             ..query(SearchMode::Dense, 5)
         };
-        let user = filter::user("alice");
+        let user = filter::of(&select::user("alice"));
         let params = |request: QueryPoints| request.params.unwrap();
         let graph = params(dense("c", &stories, user.clone(), DenseSearch::Graph));
         assert_eq!(

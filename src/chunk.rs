@@ -11,7 +11,8 @@
 //! of the Action section still "knows" which story it belongs to; the payload keeps
 //! the bare text for display.
 
-use crate::corpus::{is_cjk, word_count, Document, LineSpan, SectionKind};
+use crate::corpus::{word_count, Document, LineSpan, SectionKind};
+use crate::text::{sentences, split_words, Packing, SentenceRules};
 
 /// Upper bound of words per chunk: ~160 English words is ~210 WordPiece tokens,
 /// leaving room for the title prefix inside the 256-token window.
@@ -131,47 +132,16 @@ fn split_to_limit(text: &str, limit: usize) -> Vec<String> {
     out
 }
 
+/// A line too long for one chunk, cut at every stop (see [`SentenceRules::CHUNKS`]),
+/// a sentence still too long cut between words.
 fn split_sentences(line: &str, limit: usize) -> Vec<String> {
-    let mut sentences: Vec<String> = Vec::new();
-    let mut current = String::new();
-    for ch in line.chars() {
-        current.push(ch);
-        if matches!(ch, '.' | '!' | '?' | '。' | '！' | '？' | ';' | '；') {
-            sentences.push(std::mem::take(&mut current));
-        }
-    }
-    if !current.trim().is_empty() {
-        sentences.push(current);
-    }
     let mut out = Vec::new();
-    for sentence in sentences {
-        if word_count(&sentence) <= limit {
-            out.push(sentence.trim().to_string());
+    for sentence in sentences(line, &SentenceRules::CHUNKS) {
+        if word_count(sentence) <= limit {
+            out.push(sentence.to_string());
         } else {
-            out.extend(split_words(&sentence, limit));
+            out.extend(split_words(sentence, limit, Packing::Greedy));
         }
-    }
-    out
-}
-
-fn split_words(text: &str, limit: usize) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current = String::new();
-    let mut count = 0;
-    for ch in text.chars() {
-        let starts_word = is_cjk(ch)
-            || (!ch.is_whitespace() && current.chars().last().is_none_or(char::is_whitespace));
-        if starts_word && count >= limit {
-            out.push(std::mem::take(&mut current).trim().to_string());
-            count = 0;
-        }
-        if starts_word {
-            count += 1;
-        }
-        current.push(ch);
-    }
-    if !current.trim().is_empty() {
-        out.push(current.trim().to_string());
     }
     out
 }

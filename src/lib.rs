@@ -27,4 +27,5 @@ pub mod store;
 pub mod stories;
 pub mod tagging;
 pub mod telemetry;
+pub mod text;
 pub mod vector;

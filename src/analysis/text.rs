@@ -16,6 +16,7 @@ use regex::Regex;
 
 use super::thresholds::MAX_SENTENCE_WORDS;
 use super::transcript::{Role, Transcript};
+use crate::text::SentenceRules;
 
 /// One word of the answer.
 #[derive(Debug, Clone)]
@@ -103,12 +104,6 @@ fn word_regex() -> &'static Regex {
     })
 }
 
-/// Words that end in a dot without ending a sentence.
-const ABBREVIATIONS: &[&str] = &[
-    "e.g", "i.e", "etc", "vs", "mr", "mrs", "ms", "dr", "prof", "inc", "ltd", "jr", "sr", "st",
-    "approx", "no", "dept", "est", "fig", "eg", "ie", "cf", "al",
-];
-
 /// Split the candidate's turns into words and sentences.
 pub(crate) fn answer(transcript: &Transcript) -> Answer {
     let mut answer = Answer {
@@ -160,71 +155,12 @@ pub(crate) fn answer(transcript: &Transcript) -> Answer {
     answer
 }
 
-/// Byte ranges of sentences by punctuation and blank lines.
+/// Byte ranges of the sentences of spoken text (see [`SentenceRules::SPOKEN`]).
 fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
-    let mut spans = Vec::new();
-    let mut start = 0;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (at, c) = chars[i];
-        if c == '\n' && chars.get(i + 1).is_some_and(|&(_, n)| n == '\n') {
-            spans.push((start, at));
-            start = at;
-            i += 1;
-            continue;
-        }
-        if matches!(c, '.' | '!' | '?' | '…') {
-            let mut j = i + 1;
-            while j < chars.len()
-                && matches!(
-                    chars[j].1,
-                    '.' | '!' | '?' | '…' | '"' | '\'' | '’' | '”' | ')'
-                )
-            {
-                j += 1;
-            }
-            let end = chars.get(j).map_or(text.len(), |&(b, _)| b);
-            let followed_by_space = chars.get(j).is_none_or(|&(_, n)| n.is_whitespace());
-            if followed_by_space && !(c == '.' && j == i + 1 && is_abbreviation(&text[..at])) {
-                spans.push((start, end));
-                start = end;
-            }
-            i = j;
-            continue;
-        }
-        i += 1;
-    }
-    spans.push((start, text.len()));
-    spans
+    crate::text::sentence_spans(text, &SentenceRules::SPOKEN)
         .into_iter()
-        .map(|(s, e)| trim_span(text, s, e))
-        .filter(|&(s, e)| e > s)
+        .map(|span| (span.start, span.end))
         .collect()
-}
-
-fn trim_span(text: &str, s: usize, e: usize) -> (usize, usize) {
-    let slice = &text[s..e];
-    let lead = slice.len() - slice.trim_start().len();
-    let trail = slice.len() - slice.trim_end().len();
-    (s + lead, (e - trail).max(s + lead))
-}
-
-/// The word right before a dot is an abbreviation or a single initial ("J.", "U.S.").
-fn is_abbreviation(before: &str) -> bool {
-    let word: String = before
-        .chars()
-        .rev()
-        .take_while(|c| c.is_alphanumeric() || *c == '.')
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let lower = word.to_lowercase();
-    let initial = |p: &str| p.chars().count() == 1 && p.chars().all(char::is_alphabetic);
-    ABBREVIATIONS.contains(&lower.as_str())
-        || (word != "I" && word.chars().count() == 1 && word.chars().all(char::is_uppercase))
-        || (lower.contains('.') && lower.split('.').all(initial))
 }
 
 /// Give every word its sentence, dropping sentences without words and cutting

@@ -28,7 +28,6 @@ pub use detect::{detect, Format};
 pub use error::CorpusError;
 pub use files::{collect_files, decode_text, STORY_EXTENSIONS};
 pub use model::{Document, DocumentKind, LineSpan, ParsedFile, Section, SectionKind, Skipped};
-pub(crate) use text::is_cjk;
 pub use text::{clip_chars, slug, word_count};
 
 /// A whole file skipped for `reason`.

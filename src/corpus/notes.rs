@@ -26,7 +26,8 @@ use regex::Regex;
 
 use super::model::{Document, LineSpan, ParsedFile, Skipped};
 use super::story_bank::markdown_heading;
-use super::text::{clean_lines, is_cjk, short_title, title_from_line, word_count, IdAllocator};
+use super::text::{clean_lines, short_title, title_from_line, word_count, IdAllocator};
+use crate::text::{is_cjk, pack_evenly, sentences, split_words, Packing, SentenceRules};
 
 /// No note chunk has more words than this (a CJK character counts as a word).
 pub const MAX_NOTE_WORDS: usize = 180;
@@ -193,75 +194,18 @@ impl Chunk {
     }
 }
 
-/// Split `text` into pieces of at most `max` words, at sentence ends where possible.
+/// Split `text` into pieces of at most `max` words, at sentence ends where possible
+/// (see [`SentenceRules::WRITTEN`]), of about even size.
 fn split_sentences(text: &str, max: usize) -> Vec<String> {
-    let mut sentences: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        current.push(c);
-        let ends = matches!(c, '。' | '！' | '？')
-            || (matches!(c, '.' | '!' | '?') && chars.peek().is_none_or(|n| n.is_whitespace()));
-        if ends {
-            sentences.push(std::mem::take(&mut current).trim().to_string());
-        }
-    }
-    if !current.trim().is_empty() {
-        sentences.push(current.trim().to_string());
-    }
     let mut pieces: Vec<String> = Vec::new();
-    for sentence in sentences.into_iter().filter(|s| !s.is_empty()) {
-        if word_count(&sentence) > max {
-            pieces.extend(split_words(&sentence, max));
+    for sentence in sentences(text, &SentenceRules::WRITTEN) {
+        if word_count(sentence) > max {
+            pieces.extend(split_words(sentence, max, Packing::Even));
         } else {
-            pieces.push(sentence);
+            pieces.push(sentence.to_string());
         }
     }
-    pack(pieces, max, " ")
-}
-
-/// Split at whitespace (and inside runs of CJK text) into pieces of at most `max` words.
-fn split_words(text: &str, max: usize) -> Vec<String> {
-    let mut tokens: Vec<String> = Vec::new();
-    for token in text.split_whitespace() {
-        if word_count(token) <= max {
-            tokens.push(token.to_string());
-        } else {
-            let chars: Vec<char> = token.chars().collect();
-            tokens.extend(
-                chars
-                    .chunks(max.saturating_sub(1).max(1))
-                    .map(|c| c.iter().collect()),
-            );
-        }
-    }
-    pack(tokens, max, " ")
-}
-
-/// Greedily join pieces with `sep` while the result stays within `max` words, aiming
-/// at parts of even size.
-fn pack(pieces: Vec<String>, max: usize, sep: &str) -> Vec<String> {
-    let total: usize = pieces.iter().map(|p| word_count(p)).sum();
-    let target = total.div_ceil(total.div_ceil(max).max(1));
-    let mut out: Vec<String> = Vec::new();
-    let mut current = String::new();
-    let mut words = 0;
-    for piece in pieces {
-        let w = word_count(&piece);
-        if !current.is_empty() && (words + w > max || words >= target) {
-            out.push(std::mem::take(&mut current));
-            words = 0;
-        }
-        if !current.is_empty() {
-            current.push_str(sep);
-        }
-        current.push_str(&piece);
-        words += w;
-    }
-    if !current.is_empty() {
-        out.push(current);
-    }
-    out
+    pack_evenly(pieces, max)
 }
 
 /// Split a chunk's entries into parts of at most `max` words: at paragraph breaks,
@@ -683,7 +627,7 @@ Day 2
         assert!(pieces.len() > 1);
         assert!(pieces.iter().all(|p| word_count(p) <= 50));
         let cjk_only = "字".repeat(500);
-        assert!(split_words(&cjk_only, 100)
+        assert!(split_words(&cjk_only, 100, Packing::Even)
             .iter()
             .all(|p| word_count(p) <= 100));
     }

@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+pub use crate::text::{clip_chars, is_cjk, word_count};
+
 /// Longest title derived from content (brag-doc stories, note chunks), in characters.
 pub(crate) const MAX_TITLE_CHARS: usize = 80;
 /// Longest slug in a document id, in characters.
@@ -26,37 +28,6 @@ pub(crate) fn clean_lines<'a>(lines: impl IntoIterator<Item = &'a str>) -> Strin
         out.push(line);
     }
     out.join("\n")
-}
-
-/// The first `max` characters of `text` (on a character boundary).
-pub fn clip_chars(text: &str, max: usize) -> &str {
-    match text.char_indices().nth(max) {
-        Some((i, _)) => &text[..i],
-        None => text,
-    }
-}
-
-/// Words as the crate counts them for chunk sizes:
-/// whitespace-separated tokens, plus one per CJK character, since Chinese text has no
-/// spaces.
-pub fn word_count(text: &str) -> usize {
-    text.split_whitespace()
-        .map(|w| {
-            let cjk = w.chars().filter(|c| is_cjk(*c)).count();
-            if cjk == 0 {
-                1
-            } else {
-                cjk + usize::from(w.chars().any(|c| !is_cjk(c)))
-            }
-        })
-        .sum()
-}
-
-/// Chinese, Japanese and Korean characters (kept in slugs, counted as words).
-pub(crate) fn is_cjk(c: char) -> bool {
-    matches!(c as u32,
-        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
-        | 0xAC00..=0xD7AF | 0x20000..=0x2A6DF)
 }
 
 /// The text of a list item without its marker (`- `, `* `, `• `); a line that is

@@ -13,6 +13,7 @@ use regex::Regex;
 use serde::{Deserialize, Serialize};
 
 use crate::corpus::{word_count, LineSpan, SectionKind};
+use crate::text::{sentence_spans, SentenceRules};
 
 /// A sentence of a story chunk: byte range into the chunk's text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +53,8 @@ fn bullet_re() -> &'static Regex {
     RE.get_or_init(|| Regex::new(r"^([-*+•]|\d{1,2}[.)])\s+").expect("valid regex"))
 }
 
-/// Split a chunk's text into sentences: by line, then at `.`/`!`/`?` (and CJK
-/// full stops) followed by a space; section labels (`Actions: `) and bullet markers
+/// Split a chunk's text into sentences: by line, then as written text
+/// ([`SentenceRules::WRITTEN`]); section labels (`Actions: `) and bullet markers
 /// are left out, fragments under four words dropped. Every span is a substring of
 /// `text`, so quotes are verbatim.
 pub fn sentences(text: &str) -> Vec<SentenceSpan> {
@@ -72,21 +73,9 @@ pub fn sentences(text: &str) -> Vec<SentenceSpan> {
             start += m.end();
             rest = &rest[m.end()..];
         }
-        let mut piece_start = 0;
-        let chars: Vec<(usize, char)> = rest.char_indices().collect();
-        for (i, &(at, ch)) in chars.iter().enumerate() {
-            let cjk_stop = matches!(ch, '。' | '！' | '？');
-            let stop = matches!(ch, '.' | '!' | '?')
-                && chars
-                    .get(i + 1)
-                    .is_some_and(|(_, next)| next.is_whitespace());
-            if stop || cjk_stop {
-                let end = at + ch.len_utf8();
-                push(&mut out, text, start + piece_start, start + end);
-                piece_start = end;
-            }
+        for span in sentence_spans(rest, &SentenceRules::WRITTEN) {
+            push(&mut out, text, start + span.start, start + span.end);
         }
-        push(&mut out, text, start + piece_start, start + rest.len());
     }
     out
 }

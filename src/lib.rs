@@ -8,7 +8,6 @@
 
 pub mod analysis;
 pub mod app;
-pub mod cache;
 pub mod chat;
 pub mod chunk;
 pub mod competency;

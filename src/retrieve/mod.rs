@@ -36,7 +36,7 @@ pub use evidence::{sentences, Evidence, SentenceSpan};
 pub use fit::{fit_score, FitLevel, FitSettings};
 pub use rank::{Fusion, Method, RankingSettings, SectionWeights};
 
-use self::cache::{Lru, VectorCache};
+use self::cache::{QuestionCache, VectorCache};
 use self::evidence::{ScoredSentence, SectionWords};
 use self::rank::{Lists, StoryScore};
 use crate::competency::{CompetencyIndex, CompetencyScore, CompetencySet};
@@ -236,8 +236,8 @@ pub struct Retriever {
     settings: RetrievalSettings,
     competency_set: Result<CompetencySet, String>,
     competencies: OnceCell<Arc<CompetencyIndex>>,
-    questions: Mutex<Lru<String, Arc<Vec<f32>>>>,
-    sentence_vectors: Mutex<VectorCache>,
+    questions: QuestionCache,
+    sentence_vectors: VectorCache,
     banks: Mutex<HashMap<String, Arc<Bank>>>,
 }
 
@@ -282,8 +282,8 @@ impl Retriever {
             settings,
             competency_set,
             competencies: OnceCell::new(),
-            questions: Mutex::new(Lru::new(QUESTION_CACHE)),
-            sentence_vectors: Mutex::new(VectorCache::new(SENTENCE_CACHE)),
+            questions: QuestionCache::new(QUESTION_CACHE),
+            sentence_vectors: VectorCache::new(SENTENCE_CACHE),
             banks: Mutex::new(HashMap::new()),
         }
     }
@@ -333,10 +333,8 @@ impl Retriever {
 
     /// Vectors of several questions, embedding the uncached ones in one model call.
     async fn embed_questions(&self, texts: &[&str]) -> Result<Vec<Arc<Vec<f32>>>, MatchError> {
-        let cached: Vec<Option<Arc<Vec<f32>>>> = {
-            let mut cache = lock(&self.questions);
-            texts.iter().map(|t| cache.get(&t.to_string())).collect()
-        };
+        let cached: Vec<Option<Arc<Vec<f32>>>> =
+            texts.iter().map(|t| self.questions.get(*t)).collect();
         let mut missing: Vec<String> = texts
             .iter()
             .zip(&cached)
@@ -357,10 +355,9 @@ impl Retriever {
                     EmbedError::Inference("wrong number of question vectors".into()).into(),
                 );
             }
-            let mut cache = lock(&self.questions);
             for (t, v) in missing.into_iter().zip(vectors) {
                 let v = Arc::new(v);
-                cache.insert(t.clone(), v.clone());
+                self.questions.insert(t.clone(), v.clone());
                 fresh.insert(t, v);
             }
         }
@@ -799,10 +796,8 @@ impl Retriever {
         &self,
         texts: &[String],
     ) -> Result<(Vec<Arc<Vec<f32>>>, usize), MatchError> {
-        let mut found: Vec<Option<Arc<Vec<f32>>>> = {
-            let mut cache = lock(&self.sentence_vectors);
-            texts.iter().map(|t| cache.get(t)).collect()
-        };
+        let mut found: Vec<Option<Arc<Vec<f32>>>> =
+            texts.iter().map(|t| self.sentence_vectors.get(t)).collect();
         let missing: Vec<usize> = (0..texts.len()).filter(|&i| found[i].is_none()).collect();
         if !missing.is_empty() {
             let mut unique: Vec<String> = missing.iter().map(|&i| texts[i].clone()).collect();
@@ -817,9 +812,8 @@ impl Retriever {
                 .into_iter()
                 .zip(vectors.into_iter().map(Arc::new))
                 .collect();
-            let mut cache = lock(&self.sentence_vectors);
             for (t, v) in &by_text {
-                cache.insert(t, v.clone());
+                self.sentence_vectors.insert(t, v.clone());
             }
             for &i in &missing {
                 found[i] = by_text.get(&texts[i]).cloned();

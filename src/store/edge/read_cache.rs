@@ -16,8 +16,8 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use qdrant_edge::PointId;
 
-use crate::cache::Generations;
 use crate::store::ChunkPayload;
+use quick_cache::unsync::Cache;
 
 /// Payloads held: 16 times the chunks of a 1,000-story bank; at most ~60 MB.
 pub const PAYLOADS: usize = 65_536;
@@ -36,7 +36,7 @@ pub struct ReadCache<K, V> {
 struct State<K, V> {
     /// Writes finished since the store was opened.
     epoch: u64,
-    values: Generations<K, V>,
+    values: Cache<K, V>,
 }
 
 impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
@@ -44,7 +44,7 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
         Self {
             state: Mutex::new(State {
                 epoch: 0,
-                values: Generations::new(capacity),
+                values: Cache::new(capacity),
             }),
         }
     }
@@ -58,8 +58,8 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
     /// The value of each key, `None` where none is held; and the epoch to pass to
     /// [`ReadCache::keep`] with the values read for the missing ones.
     pub fn get(&self, ids: &[K]) -> (Vec<Option<V>>, u64) {
-        let mut state = self.lock();
-        let found = ids.iter().map(|id| state.values.get(id)).collect();
+        let state = self.lock();
+        let found = ids.iter().map(|id| state.values.get(id).cloned()).collect();
         (found, state.epoch)
     }
 

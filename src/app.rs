@@ -5,14 +5,13 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::chat::{ChatAnswer, ChatError};
 use crate::competency::CompetencySet;
 use crate::config::{ConfigError, Settings, StoreSettings};
 use crate::coverage::CoverageReport;
 use crate::critique::{Critic, Critique, CritiqueError, CritiqueRequest};
 use crate::embed::{EmbedError, Embedder, LocalEmbedder};
 use crate::ingest::{IngestError, IngestProgress, Ingestor, NoProgress};
-use crate::llm::{ChatMessage, LlmClient};
+use crate::llm::LlmClient;
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse, Retriever};
 use crate::store::{EdgeOptions, EdgeStore, ServerOptions, ServerStore, Store, StoreError};
 use crate::stories::{
@@ -182,16 +181,6 @@ impl Coach {
     /// Competency coverage of `user`'s bank, with the LLM's tags when configured.
     pub async fn coverage(&self, user: &str) -> Result<CoverageReport, MatchError> {
         crate::coverage::coverage(&self.retriever, self.tagger.as_deref(), user).await
-    }
-
-    /// Answer a conversation (the OpenAI-compatible chat) within the request budget.
-    pub async fn chat(
-        &self,
-        user: &str,
-        messages: &[ChatMessage],
-    ) -> Result<ChatAnswer, ChatError> {
-        let deadline = Instant::now() + self.settings.request_budget();
-        crate::chat::answer(self, user, messages, deadline).await
     }
 
     /// A page of `user`'s stories.

@@ -189,14 +189,15 @@ pub fn classify(messages: &[ChatMessage]) -> Intent {
     Intent::Chat
 }
 
-/// Answer the conversation for `user`: the reply, and the deadline by which it must be
-/// complete (the LLM, when it answers, is cut off then).
-pub(crate) async fn answer(
+/// Answer the conversation for `user` (the OpenAI-compatible chat), to be complete
+/// within the request budget ([`crate::config::Settings::request_budget`]): the LLM,
+/// when it answers, is cut off then.
+pub async fn answer(
     coach: &Coach,
     user: &str,
     messages: &[ChatMessage],
-    deadline: Instant,
 ) -> Result<ChatAnswer, ChatError> {
+    let deadline = Instant::now() + coach.settings().request_budget();
     let reply = reply(coach, user, messages).await?;
     Ok(ChatAnswer {
         reply,

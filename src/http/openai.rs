@@ -18,7 +18,7 @@ use super::error::ApiError;
 use super::extract::ApiJson;
 use crate::analysis::count_tokens;
 use crate::app::Coach;
-use crate::chat::Sampling;
+use crate::chat::{self, Sampling};
 use crate::llm::{ChatMessage, ChatRole};
 
 /// The model name chat UIs see and send back.
@@ -160,7 +160,7 @@ pub async fn chat_completions(
     ApiJson(body): ApiJson<ChatBody>,
 ) -> Result<Response, ApiError> {
     let messages = to_messages(&body)?;
-    let answer = coach.chat(&user, &messages).await?;
+    let answer = chat::answer(&coach, &user, &messages).await?;
     let sampling = Sampling {
         max_tokens: body.max_completion_tokens.or(body.max_tokens),
         temperature: body.temperature,

@@ -793,14 +793,11 @@ fn line_updates(
     doc_lines: LineSpan,
     chunk_lines: &[LineSpan],
 ) -> Result<Vec<UpdateOperation>, StoreError> {
-    select::line_updates(user, doc_id, doc_lines, chunk_lines)
-        .map(|(points, field, lines)| {
-            Ok(set_payload(
-                payload::lines_payload(field, lines)?,
-                filter::of(&points),
-            ))
-        })
-        .collect()
+    let updates = select::line_updates(user, doc_id, doc_lines, chunk_lines)?;
+    Ok(updates
+        .into_iter()
+        .map(|(points, payload)| set_payload(qdrant_edge::Payload(payload), filter::of(&points)))
+        .collect())
 }
 
 fn set_payload(payload: qdrant_edge::Payload, filter: Filter) -> UpdateOperation {
@@ -1098,7 +1095,7 @@ mod tests {
             .iter()
             .map(|p| {
                 let mut payload = payload::to_payload(&p.payload, &[]).unwrap();
-                payload.0.remove(term_stats::TERMS);
+                payload.0.remove(crate::store::payload::TERMS);
                 let vectors = HashMap::from([
                     (DENSE.to_owned(), VectorPersisted::Dense(p.dense.clone())),
                     (

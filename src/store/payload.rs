@@ -11,7 +11,6 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::term_stats::{terms_value, TERMS};
 use super::{ChunkPayload, StoreError, StoredDocument};
 use crate::corpus::{DocumentKind, LineSpan};
 
@@ -46,6 +45,18 @@ pub const PARTITION: &str = "partition";
 /// Parts per scope: as many as the cores a scan of one scope may use. Below 10, so a
 /// value ends in `/` and one digit and names its scope unambiguously.
 pub const PARTITIONS: usize = 4;
+
+/// Payload field holding a chunk's BM25 term ids (distinct), for counting document
+/// frequencies per scope. Derived from the chunk's text, never read back.
+pub const TERMS: &str = "terms";
+
+/// The [`TERMS`] value of a chunk whose BM25 document vector has these term ids.
+pub fn terms_value(indices: &[u32]) -> Value {
+    let mut ids = indices.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    Value::Array(ids.into_iter().map(Value::from).collect())
+}
 
 /// The [`PARTITION`] value of a chunk of `doc_id` in `scope`.
 pub fn partition(scope: &str, doc_id: &str, chunk_index: usize) -> String {
@@ -221,5 +232,11 @@ mod tests {
         assert_eq!(a.chunks_expected, 3);
         assert_eq!(a.content_hashes, vec!["h1".to_string(), "h2".to_string()]);
         assert_eq!(docs["b"].chunks_present, 1);
+    }
+
+    #[test]
+    fn terms_are_stored_sorted_and_distinct() {
+        let value = terms_value(&[7, 3, 7, u32::MAX]);
+        assert_eq!(value, serde_json::json!([3, 7, u32::MAX]));
     }
 }

@@ -6,10 +6,13 @@
 //! store opens) starts with the user condition or is the user's scope or a part of it
 //! (which name the user), so no read or write can reach another user's points.
 
+use serde_json::{Map, Value};
+
 use super::payload::{
-    part_of, scope, CHUNK_INDEX, DOC_ID, DOC_LINES, KIND, LINES, PARTITION, SCOPE, USER,
+    encode_error, part_of, scope, CHUNK_INDEX, DOC_ID, DOC_LINES, KIND, LINES, PARTITION, SCOPE,
+    TERMS, USER,
 };
-use super::term_stats::TERMS;
+use super::StoreError;
 use crate::corpus::{DocumentKind, LineSpan};
 
 /// One condition on a payload field.
@@ -98,20 +101,26 @@ pub fn unpartitioned() -> Selection {
     Selection(vec![Condition::IsMissing(PARTITION)])
 }
 
+/// A payload write: these fields set on the selected points.
+pub type PayloadUpdate = (Selection, Map<String, Value>);
+
 /// The payload writes that give a document new line numbers: its span on all its
-/// chunks, then each chunk's own span, as `(points, field, lines)`.
-pub fn line_updates<'a>(
-    user: &'a str,
-    doc_id: &'a str,
+/// chunks, then each chunk's own span, as `(points, payload)`.
+pub fn line_updates(
+    user: &str,
+    doc_id: &str,
     doc_lines: LineSpan,
-    chunk_lines: &'a [LineSpan],
-) -> impl Iterator<Item = (Selection, &'static str, LineSpan)> + 'a {
-    let whole = (document(user, doc_id), DOC_LINES, doc_lines);
-    let chunks = chunk_lines
-        .iter()
-        .enumerate()
-        .map(move |(index, lines)| (chunk(user, doc_id, index), LINES, *lines));
-    std::iter::once(whole).chain(chunks)
+    chunk_lines: &[LineSpan],
+) -> Result<Vec<PayloadUpdate>, StoreError> {
+    let set = |field: &str, lines: LineSpan| {
+        let value = serde_json::to_value(lines).map_err(encode_error)?;
+        Ok(Map::from_iter([(field.to_owned(), value)]))
+    };
+    let mut updates = vec![(document(user, doc_id), set(DOC_LINES, doc_lines)?)];
+    for (index, lines) in chunk_lines.iter().enumerate() {
+        updates.push((chunk(user, doc_id, index), set(LINES, *lines)?));
+    }
+    Ok(updates)
 }
 
 fn is(field: &'static str, value: &str) -> Condition {
@@ -152,13 +161,16 @@ mod tests {
     #[test]
     fn a_move_sets_the_document_span_then_each_chunk_span() {
         let chunks = [LineSpan::new(3, 5), LineSpan::new(6, 9)];
-        let updates: Vec<_> = line_updates("alice", "d", LineSpan::new(1, 9), &chunks).collect();
+        let updates = line_updates("alice", "d", LineSpan::new(1, 9), &chunks).unwrap();
+        let json = |field: &str, lines: LineSpan| {
+            Map::from_iter([(field.to_owned(), serde_json::to_value(lines).unwrap())])
+        };
         assert_eq!(
             updates,
             vec![
-                (document("alice", "d"), DOC_LINES, LineSpan::new(1, 9)),
-                (chunk("alice", "d", 0), LINES, LineSpan::new(3, 5)),
-                (chunk("alice", "d", 1), LINES, LineSpan::new(6, 9)),
+                (document("alice", "d"), json(DOC_LINES, LineSpan::new(1, 9))),
+                (chunk("alice", "d", 0), json(LINES, LineSpan::new(3, 5))),
+                (chunk("alice", "d", 1), json(LINES, LineSpan::new(6, 9))),
             ]
         );
     }

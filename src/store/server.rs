@@ -857,12 +857,13 @@ fn line_updates(
     doc_lines: LineSpan,
     chunk_lines: &[LineSpan],
 ) -> Result<Vec<PointsUpdateOperation>, StoreError> {
-    select::line_updates(user, doc_id, doc_lines, chunk_lines)
-        .map(|(points, field, lines)| {
-            Ok(set_payload(
-                payload::lines_payload(field, lines)?,
-                filter::of(&points),
-            ))
+    let updates = select::line_updates(user, doc_id, doc_lines, chunk_lines)?;
+    updates
+        .into_iter()
+        .map(|(points, payload)| {
+            let payload = qdrant_client::Payload::try_from(serde_json::Value::Object(payload))
+                .map_err(crate::store::payload::encode_error)?;
+            Ok(set_payload(payload, filter::of(&points)))
         })
         .collect()
 }

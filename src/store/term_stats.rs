@@ -3,17 +3,11 @@
 //!
 //! Qdrant's IDF modifier counts document frequencies over the whole collection, every
 //! user together. Instead each chunk stores its BM25 term ids in the payload field
-//! [`TERMS`] (an integer index), the sparse vector has no modifier, and a search weighs
+//! [`TERMS`](super::payload::TERMS) (an integer index), the sparse vector has no modifier, and a search weighs
 //! each query term by Qdrant's own IDF formula with counts taken inside the search's
 //! filter: the user's chunks of the kind searched.
 
-use serde_json::Value;
-
 use crate::corpus::DocumentKind;
-
-/// Payload field holding a chunk's BM25 term ids (distinct), for counting document
-/// frequencies per scope. Derived from the chunk's text, never read back.
-pub const TERMS: &str = "terms";
 
 /// An upgrade of a store written before per-scope statistics (both backends, when it
 /// opens): the collection-wide BM25 vector replaced, term ids added to every chunk.
@@ -67,14 +61,6 @@ pub fn scope_key(user: &str, kind: Option<DocumentKind>) -> String {
     }
 }
 
-/// The [`TERMS`] value of a chunk whose BM25 document vector has these term ids.
-pub fn terms_value(indices: &[u32]) -> Value {
-    let mut ids = indices.to_vec();
-    ids.sort_unstable();
-    ids.dedup();
-    Value::Array(ids.into_iter().map(Value::from).collect())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -91,11 +77,5 @@ mod tests {
         // Qdrant's formula, to the last digit it computes.
         let expected = ((100.0f32 - 10.0 + 0.5) / (10.0 + 0.5) + 1.0).ln();
         assert_eq!(w[1], expected);
-    }
-
-    #[test]
-    fn terms_are_stored_sorted_and_distinct() {
-        let value = terms_value(&[7, 3, 7, u32::MAX]);
-        assert_eq!(value, serde_json::json!([3, 7, u32::MAX]));
     }
 }

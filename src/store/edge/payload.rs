@@ -7,8 +7,7 @@ use qdrant_edge::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::corpus::LineSpan;
-use crate::store::payload::{decode_error, encode_error};
+use crate::store::payload::decode_error;
 pub use crate::store::payload::{DocFields, DOC_ID, KIND, PARTITION, SCOPE, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
 
@@ -35,7 +34,7 @@ pub fn from_payload(payload: Option<Payload>) -> Result<ChunkPayload, StoreError
 /// which only filters read.
 pub fn chunk_fields() -> WithPayloadInterface {
     WithPayloadInterface::Selector(PayloadSelector::Exclude(PayloadSelectorExclude {
-        exclude: vec![key(crate::store::term_stats::TERMS)],
+        exclude: vec![key(crate::store::payload::TERMS)],
     }))
 }
 
@@ -49,12 +48,6 @@ pub fn doc_fields(payload: Option<Payload>) -> Result<DocFields, StoreError> {
     parse(payload)
 }
 
-/// A payload holding one line-span field, for a partial update.
-pub fn lines_payload(field: &str, lines: LineSpan) -> Result<Payload, StoreError> {
-    let value = serde_json::to_value(lines).map_err(encode_error)?;
-    Ok(Payload([(field.to_owned(), value)].into_iter().collect()))
-}
-
 fn parse<T: DeserializeOwned>(payload: Option<Payload>) -> Result<T, StoreError> {
     let map = payload.map(|p| p.0).unwrap_or_default();
     serde_json::from_value(Value::Object(map)).map_err(decode_error)
@@ -63,6 +56,7 @@ fn parse<T: DeserializeOwned>(payload: Option<Payload>) -> Result<T, StoreError>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::corpus::LineSpan;
     use crate::store::payload::{CHUNK_COUNT, CHUNK_INDEX, DOC_LINES, LINES};
 
     use crate::store::payload::sample_payload as sample;

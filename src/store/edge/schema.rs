@@ -9,7 +9,7 @@ use qdrant_edge::{
 
 use super::payload::{key, DOC_ID, KIND, PARTITION, SCOPE, SOURCE, USER};
 use crate::store::dense::IndexLayout;
-use crate::store::term_stats::TERMS;
+use crate::store::payload::TERMS;
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";

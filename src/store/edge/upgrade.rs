@@ -17,7 +17,8 @@ use qdrant_edge::{
 };
 
 use super::schema::{LEGACY_SPARSE, SPARSE};
-use crate::store::term_stats::{terms_value, Upgrade, TERMS};
+use crate::store::payload::{terms_value, TERMS};
+use crate::store::term_stats::Upgrade;
 
 /// Points rewritten per shard update.
 const PAGE: usize = 256;

@@ -8,7 +8,6 @@ use qdrant_client::qdrant::{PayloadExcludeSelector, Value};
 use qdrant_client::Payload;
 use serde::de::DeserializeOwned;
 
-use crate::corpus::LineSpan;
 use crate::store::payload::{decode_error, encode_error};
 pub use crate::store::payload::{DocFields, DOC_ID, KIND, SCOPE, SOURCE, USER};
 use crate::store::{ChunkPayload, StoreError};
@@ -29,7 +28,7 @@ pub fn from_payload(payload: HashMap<String, Value>) -> Result<ChunkPayload, Sto
 /// which only filters read.
 pub fn chunk_fields() -> SelectorOptions {
     SelectorOptions::Exclude(PayloadExcludeSelector {
-        fields: vec![crate::store::term_stats::TERMS.to_owned()],
+        fields: vec![crate::store::payload::TERMS.to_owned()],
     })
 }
 
@@ -43,12 +42,6 @@ pub fn doc_fields(payload: HashMap<String, Value>) -> Result<DocFields, StoreErr
     parse(payload)
 }
 
-/// A payload holding one line-span field, for a partial update.
-pub fn lines_payload(field: &str, lines: LineSpan) -> Result<Payload, StoreError> {
-    let value = serde_json::json!({ field: lines });
-    Payload::try_from(value).map_err(encode_error)
-}
-
 fn parse<T: DeserializeOwned>(payload: HashMap<String, Value>) -> Result<T, StoreError> {
     Payload::from(payload).deserialize().map_err(decode_error)
 }
@@ -56,6 +49,7 @@ fn parse<T: DeserializeOwned>(payload: HashMap<String, Value>) -> Result<T, Stor
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::corpus::LineSpan;
     use crate::store::payload::{CHUNK_COUNT, CHUNK_INDEX, CONTENT_HASH, DOC_LINES, LINES};
 
     use crate::store::payload::sample_payload as sample;
@@ -88,15 +82,6 @@ mod tests {
         let fields = doc_fields(payload).unwrap();
         assert_eq!(fields.chunk_count, 3);
         assert_eq!(fields.doc_lines, LineSpan::new(1, 20));
-    }
-
-    #[test]
-    fn lines_payload_sets_one_field() {
-        let payload: HashMap<String, Value> =
-            lines_payload(LINES, LineSpan::new(3, 4)).unwrap().into();
-        assert_eq!(payload.len(), 1);
-        let back: LineSpan = serde_json::from_value(payload[LINES].clone().into_json()).unwrap();
-        assert_eq!(back, LineSpan::new(3, 4));
     }
 
     #[test]

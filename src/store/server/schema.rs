@@ -12,7 +12,7 @@ use qdrant_client::qdrant::{
 
 use super::payload::{DOC_ID, KIND, SCOPE, SOURCE, USER};
 use crate::store::dense::IndexLayout;
-use crate::store::term_stats::TERMS;
+use crate::store::payload::TERMS;
 
 /// Name of the dense (embedding) vector.
 pub const DENSE: &str = "dense";

@@ -14,7 +14,8 @@ use qdrant_client::qdrant::{
 use qdrant_client::{Qdrant, QdrantError};
 
 use super::schema::{LEGACY_SPARSE, SPARSE};
-use crate::store::term_stats::{terms_value, Upgrade, TERMS};
+use crate::store::payload::{terms_value, TERMS};
+use crate::store::term_stats::Upgrade;
 
 /// Points rewritten per request.
 const PAGE: u32 = 256;

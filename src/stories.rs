@@ -1,10 +1,5 @@
-//! A user's stories as resources: upload named files, list, get and delete stories by
-//! an opaque id. The CLI and the HTTP API reach them through [`crate::app::Coach`].
-//!
-//! Uploaded files are stored under the source name `upload:<name>` in the user's bank
-//! only; names are checked (no absolute paths, `..`, backslashes or control characters)
-//! and never touch the filesystem. A story's id is a hash of its stored document id,
-//! looked up in the user's own bank only, so another user's id is simply not found.
+//! A user's stories as resources: upload-name rules (`upload:<name>`, never a path),
+//! opaque story ids looked up in the user's own bank only, and pages.
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -82,8 +77,8 @@ pub fn upload_source(name: &str) -> Result<String, String> {
     Ok(format!("{UPLOAD_PREFIX}{trimmed}"))
 }
 
-/// `(source, text)` pairs to ingest, every name checked; `files` is the field of the
-/// whole list.
+/// `(source, text)` pairs to ingest, every name checked; errors about the list as a
+/// whole (none, or too many files) name `list_field`.
 pub fn upload_sources(
     files: Vec<NamedText>,
     list_field: &str,

@@ -1,7 +1,5 @@
-//! Words and sentences, one set of rules for the whole crate: counting words (a CJK
-//! character counts as one), clipping, splitting into sentences and into pieces of at
-//! most so many words. Where callers need different rules, [`SentenceRules`] and
-//! [`Packing`] name the difference.
+//! Words and sentences for the whole crate: word counts (a CJK character is a word),
+//! clipping, and splitting under named rules ([`SentenceRules`], [`Packing`]).
 
 use std::ops::Range;
 

@@ -1,6 +1,5 @@
 //! Embeddings kept in memory (`quick_cache`, bounded, thread-safe): question vectors
-//! by text and sentence vectors by a hash of the text, so that repeated questions and
-//! the evidence of stories already seen cost no model call.
+//! by text, sentence vectors by a hash of the text.
 
 use std::hash::{Hash, Hasher};
 use std::sync::Arc;

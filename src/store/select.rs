@@ -1,10 +1,5 @@
-//! Which points a read or write reaches, described once for both backends: each
-//! backend only translates a [`Selection`] to its client's filter (`edge/filter.rs`,
-//! `server/filter.rs`).
-//!
-//! Every selection built here but [`unscoped`] and [`unpartitioned`] (counts when a
-//! store opens) starts with the user condition or is the user's scope or a part of it
-//! (which name the user), so no read or write can reach another user's points.
+//! Which points a read or write reaches, described once for both backends (each only
+//! translates a [`Selection`] to its client's filter); all but two counts at open name the user.
 
 use serde_json::{Map, Value};
 

@@ -608,6 +608,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_critique_waits_its_own_deadline_and_within_a_request_no_longer_than_the_request() {
+        let mut settings = Settings::default();
+        settings.server.request_timeout_secs = 30;
+        settings.critique.deadline_secs = 60;
+        let secs = std::time::Duration::from_secs;
+        assert_eq!(settings.request_budget(), secs(28));
+        assert_eq!(settings.critique_budget(false), secs(60));
+        assert_eq!(settings.critique_budget(true), secs(28));
+        settings.critique.deadline_secs = 0;
+        assert_eq!(settings.critique_budget(false), secs(1));
+        assert_eq!(
+            settings.user_or_default(None),
+            settings.default_user,
+            "no --user: the configured default"
+        );
+        assert_eq!(settings.user_or_default(Some("dana".into())), "dana");
+    }
+
+    #[test]
     fn default_toml_matches_builtin_defaults() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("config");
         let from_file: Settings = Figment::from(Serialized::defaults(Settings::default()))

@@ -1,13 +1,13 @@
 //! The coach in a conversation (the OpenAI-compatible chat endpoint): read the last
 //! user message and answer it.
-//!
-//! - "Which story should I use for ...?" (or a bare behavioral question): the ranked
-//!   stories with fit, evidence and advice, without an LLM.
-//! - A pasted answer (a long first-person text, or a transcript): the critique, with
-//!   the question taken from the message ("Question: ...") or the conversation.
-//! - Anything else: the configured LLM with the coach's system prompt
-//!   (`prompts/chat_system.md`) and the user's best-matching stories as context; without
-//!   an LLM, a short deterministic reply saying what works.
+
+// - "Which story should I use for ...?" (or a bare behavioral question): the ranked
+//   stories with fit, evidence and advice, without an LLM.
+// - A pasted answer (a long first-person text, or a transcript): the critique, with
+//   the question taken from the message ("Question: ...") or the conversation.
+// - Anything else: the configured LLM with the coach's system prompt
+//   (`prompts/chat_system.md`) and the user's best-matching stories as context; without
+//   an LLM, a short deterministic reply saying what works.
 
 use std::fmt::Write;
 use std::sync::OnceLock;

@@ -1,15 +1,15 @@
 //! Splitting documents into embeddable chunks that fit the model's window.
-//!
-//! all-MiniLM-L6-v2 reads at most 256 tokens, so a story is embedded per section:
-//! each S/T/A/R/Learnings/preamble section becomes one chunk (long sections are split
-//! at line, then sentence, boundaries into pieces of at most [`MAX_CHUNK_WORDS`]
-//! words; a CJK character counts as a word), and tiny sections are merged into the
-//! next one so that no vector is computed from three words. A story with no
-//! sections (a title-only stub) becomes one chunk holding its title.
-//!
-//! Every chunk is embedded with its document's title and tags in front, so a chunk
-//! of the Action section still "knows" which story it belongs to; the payload keeps
-//! the bare text for display.
+
+// all-MiniLM-L6-v2 reads at most 256 tokens, so a story is embedded per section:
+// each S/T/A/R/Learnings/preamble section becomes one chunk (long sections are split
+// at line, then sentence, boundaries into pieces of at most [`MAX_CHUNK_WORDS`]
+// words; a CJK character counts as a word), and tiny sections are merged into the
+// next one so that no vector is computed from three words. A story with no
+// sections (a title-only stub) becomes one chunk holding its title.
+//
+// Every chunk is embedded with its document's title and tags in front, so a chunk
+// of the Action section still "knows" which story it belongs to; the payload keeps
+// the bare text for display.
 
 use crate::corpus::{word_count, Document, LineSpan, SectionKind};
 use crate::text::{sentences, split_words, Packing, SentenceRules};

@@ -1,7 +1,10 @@
-//! The behavioral competencies: the list (`config/competencies.toml`, compiled in as
-//! the default; `retrieval.competencies_file` replaces it), embedded once per process
-//! ([`CompetencyIndex`]), and a question or story mapped to them by similarity.
-//! Retrieval, coverage and tagging read it; it reads only the embedder.
+//! The behavioral competencies: the list, embedded once per process, and a question
+//! or story mapped to them by similarity.
+
+// The behavioral competencies: the list (`config/competencies.toml`, compiled in as
+// the default; `retrieval.competencies_file` replaces it), embedded once per process
+// ([`CompetencyIndex`]), and a question or story mapped to them by similarity.
+// Retrieval, coverage and tagging read it; it reads only the embedder.
 
 use std::path::Path;
 

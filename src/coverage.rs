@@ -1,7 +1,10 @@
-//! Coverage: which behavioral competencies (`crate::competency`) a user's bank can
-//! answer, with which stories, and where a story is missing. [`coverage`] runs the
-//! match pipeline with each competency's example questions to find, per competency,
-//! the stories that answer it and their fit level.
+//! Coverage: which behavioral competencies a user's bank can answer, with which
+//! stories and fit level, and where a story is missing.
+
+// Coverage: which behavioral competencies (`crate::competency`) a user's bank can
+// answer, with which stories, and where a story is missing. [`coverage`] runs the
+// match pipeline with each competency's example questions to find, per competency,
+// the stories that answer it and their fit level.
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -1,12 +1,12 @@
 //! Retrieval evaluation on a labeled set of behavioral questions.
-//!
-//! The labeled set (`tests/eval/questions.toml`) names banks of story files (ingested
-//! each as its own user) and questions with the stories that acceptably answer them,
-//! or none (the expected answer is a gap). Each question belongs to the `dev` half
-//! (used to choose methods, weights and thresholds) or the `heldout` half (only
-//! reported). [`run`] ingests the banks, ranks every question with the dense-only,
-//! BM25-only and hybrid methods, and reports hit@1, hit@3, MRR and gap-detection
-//! precision/recall per method, with the misses.
+
+// The labeled set (`tests/eval/questions.toml`) names banks of story files (ingested
+// each as its own user) and questions with the stories that acceptably answer them,
+// or none (the expected answer is a gap). Each question belongs to the `dev` half
+// (used to choose methods, weights and thresholds) or the `heldout` half (only
+// reported). [`run`] ingests the banks, ranks every question with the dense-only,
+// BM25-only and hybrid methods, and reports hit@1, hit@3, MRR and gap-detection
+// precision/recall per method, with the misses.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -1,14 +1,14 @@
 //! Incremental ingest: parse files, diff them against the store by content hash, and
 //! embed and write only what changed.
-//!
-//! Order of writes, chosen so that an interrupted run leaves a usable store that the
-//! next run completes: (1) delete the points of changed and removed documents and
-//! flush; (2) embed the new chunks in longest-first batches, each written while the
-//! next is embedded, flushing every 2 seconds and at the end; (3) `optimize` the
-//! store, which indexes a bank grown past the graph threshold and rebuilds graphs that
-//! lost points. A document whose chunks were only partly written (or written but not
-//! yet flushed when the process died) is seen as incomplete by the next run
-//! ([`crate::store::StoredDocument::is_complete`]) and written again.
+
+// Order of writes, chosen so that an interrupted run leaves a usable store that the
+// next run completes: (1) delete the points of changed and removed documents and
+// flush; (2) embed the new chunks in longest-first batches, each written while the
+// next is embedded, flushing every 2 seconds and at the end; (3) `optimize` the
+// store, which indexes a bank grown past the graph threshold and rebuilds graphs that
+// lost points. A document whose chunks were only partly written (or written but not
+// yet flushed when the process died) is seen as incomplete by the next run
+// ([`crate::store::StoredDocument::is_complete`]) and written again.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};

@@ -1,10 +1,10 @@
 //! starcoach: an interview coach over a person's own STAR stories.
-//!
-//! The data flows one way: files -> [`corpus`] -> [`chunk`] -> [`embed`] -> [`store`]
-//! ([`ingest`] drives it incrementally); a question -> [`embed`] -> [`store`] ->
-//! [`retrieve`] ranks stories. [`app::Coach`] wires the parts from [`config`]; the CLI
-//! (`src/main.rs`) and the HTTP API ([`http`]) call the same functions and return the
-//! same JSON.
+
+// The data flows one way: files -> [`corpus`] -> [`chunk`] -> [`embed`] -> [`store`]
+// ([`ingest`] drives it incrementally); a question -> [`embed`] -> [`store`] ->
+// [`retrieve`] ranks stories. [`app::Coach`] wires the parts from [`config`]; the CLI
+// (`src/main.rs`) and the HTTP API ([`http`]) call the same functions and return the
+// same JSON.
 
 pub mod analysis;
 pub mod app;

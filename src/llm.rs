@@ -1,19 +1,19 @@
 //! The LLM behind the critique: a client for any OpenAI-compatible chat endpoint
 //! (OpenAI, Ollama, vLLM, llama.cpp's server, ...), built on `async-openai`.
-//!
-//! Two calls:
-//! - [`LlmClient::complete_json`] asks for structured output with a strict JSON schema
-//!   (`response_format: json_schema`), validates the answer against that schema and
-//!   deserializes it. An answer that is not JSON or breaks the schema is retried once,
-//!   with the reason told to the model; transient failures (HTTP 5xx/429, connection
-//!   errors) are retried once too. Every attempt runs under the caller's overall
-//!   deadline, so the caller can fall back to the deterministic critique in time.
-//! - [`LlmClient::chat_stream`] streams text deltas for a chat endpoint and fails when
-//!   the stream stalls longer than an idle timeout.
-//!
-//! Every failure is an [`LlmError`] whose [`LlmError::reason`] is a short sentence for
-//! `"llm": "unavailable", "reason": ...`. The API key lives in an [`ApiKey`], whose
-//! `Debug` is redacted, and it is never put in a log line or a span.
+
+// Two calls:
+// - [`LlmClient::complete_json`] asks for structured output with a strict JSON schema
+//   (`response_format: json_schema`), validates the answer against that schema and
+//   deserializes it. An answer that is not JSON or breaks the schema is retried once,
+//   with the reason told to the model; transient failures (HTTP 5xx/429, connection
+//   errors) are retried once too. Every attempt runs under the caller's overall
+//   deadline, so the caller can fall back to the deterministic critique in time.
+// - [`LlmClient::chat_stream`] streams text deltas for a chat endpoint and fails when
+//   the stream stalls longer than an idle timeout.
+//
+// Every failure is an [`LlmError`] whose [`LlmError::reason`] is a short sentence for
+// `"llm": "unavailable", "reason": ...`. The API key lives in an [`ApiKey`], whose
+// `Debug` is redacted, and it is never put in a log line or a span.
 
 use std::fmt;
 use std::pin::Pin;

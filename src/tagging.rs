@@ -1,13 +1,13 @@
 //! Competency tags from the LLM: which competencies of the list a story demonstrates,
 //! as a reader would judge it, beside the embedding similarity coverage always uses.
-//!
-//! One structured-output call per story, with the competency ids as the schema's
-//! `enum` (the model can only name known competencies), the prompt from
-//! `prompts/tag_system.md` and `prompts/tag_user.md` (the story is data inside a
-//! `<story>` block it cannot close). Answers are cached by competency list and story
-//! content, so a second coverage costs no LLM call for unchanged stories. The whole
-//! bank shares one deadline: stories not tagged in time are reported as untagged,
-//! never guessed, and coverage says how far the LLM got ([`LlmTagging`]).
+
+// One structured-output call per story, with the competency ids as the schema's
+// `enum` (the model can only name known competencies), the prompt from
+// `prompts/tag_system.md` and `prompts/tag_user.md` (the story is data inside a
+// `<story>` block it cannot close). Answers are cached by competency list and story
+// content, so a second coverage costs no LLM call for unchanged stories. The whole
+// bank shares one deadline: stories not tagged in time are reported as untagged,
+// never guessed, and coverage says how far the LLM got ([`LlmTagging`]).
 
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};

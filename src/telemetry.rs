@@ -1,6 +1,8 @@
-//! Logging setup: `tracing` to stderr, filtered by `RUST_LOG` (default `warn` for the
-//! CLI, `info` for `serve`). Embedded Qdrant's start-up warnings about process-wide
-//! flags it expects the Qdrant server's `main` to set are silenced unless `RUST_LOG` is set.
+//! Logging setup: `tracing` to stderr, filtered by `RUST_LOG`.
+
+// Logging setup: `tracing` to stderr, filtered by `RUST_LOG` (default `warn` for the
+// CLI, `info` for `serve`). Embedded Qdrant's start-up warnings about process-wide
+// flags it expects the Qdrant server's `main` to set are silenced unless `RUST_LOG` is set.
 
 use tracing_subscriber::EnvFilter;
 

@@ -1,6 +1,9 @@
-//! The store's dense search (int8 scan by default, the HNSW graph with graph search
-//! on) against an exact scan of float vectors, on the same store in the same run:
-//! recall@10 and both latencies.
+//! The store's dense search against an exact scan of float vectors, same store, same
+//! run: recall@10 and both latencies.
+
+// The store's dense search (int8 scan by default, the HNSW graph with graph search
+// on) against an exact scan of float vectors, on the same store in the same run:
+// recall@10 and both latencies.
 
 use std::collections::HashSet;
 use std::path::Path;

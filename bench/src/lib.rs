@@ -1,19 +1,22 @@
 //! The benchmark harness (`starcoach-bench`): speed and memory against baselines
-//! measured in the same run, written as a Markdown table (`BENCHMARKS.md` via
-//! `scripts/bench.sh`). Outside the library: it spawns processes, reads `/proc` and
-//! runs `git`.
-//!
-//! - [`embed`]: embedding throughput, batch and single, against Python
-//!   sentence-transformers on the same sentences (`scripts/bench_peer.py`);
-//! - [`ingest`]: ingest of the samples and of synthetic banks ([`bank`]) against the
-//!   pure embedding time of the same chunk texts;
-//! - [`load`]: match latency and throughput over HTTP under concurrent load, against
-//!   `GET /healthz` under the same load generator;
-//! - [`analysis`]: transcript analysis of a 3-minute answer against splitting it into
-//!   words;
-//! - [`rss`]: peak RSS of `serve` and `ingest` child processes against `serve` on an
-//!   empty store;
-//! - [`table`]: the Markdown.
+//! measured in the same run, as a Markdown table (`BENCHMARKS.md`).
+
+// The benchmark harness (`starcoach-bench`): speed and memory against baselines
+// measured in the same run, written as a Markdown table (`BENCHMARKS.md` via
+// `scripts/bench.sh`). Outside the library: it spawns processes, reads `/proc` and
+// runs `git`.
+//
+// - [`embed`]: embedding throughput, batch and single, against Python
+//   sentence-transformers on the same sentences (`scripts/bench_peer.py`);
+// - [`ingest`]: ingest of the samples and of synthetic banks ([`bank`]) against the
+//   pure embedding time of the same chunk texts;
+// - [`load`]: match latency and throughput over HTTP under concurrent load, against
+//   `GET /healthz` under the same load generator;
+// - [`analysis`]: transcript analysis of a 3-minute answer against splitting it into
+//   words;
+// - [`rss`]: peak RSS of `serve` and `ingest` child processes against `serve` on an
+//   empty store;
+// - [`table`]: the Markdown.
 
 pub mod analysis;
 pub mod bank;

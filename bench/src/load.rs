@@ -1,8 +1,11 @@
-//! A small HTTP load generator for loopback benchmarks: `concurrency` workers, each
-//! with its own keep-alive `reqwest` client, send requests for a fixed time after a
-//! warm-up, and every latency is kept. Closed loop by default (each worker sends its
-//! next request when the last is answered: the server's saturation throughput), or
-//! open loop at a fixed offered rate (the latency a given traffic sees).
+//! A small HTTP load generator for loopback benchmarks, closed loop or at a fixed
+//! offered rate, every latency kept.
+
+// A small HTTP load generator for loopback benchmarks: `concurrency` workers, each
+// with its own keep-alive `reqwest` client, send requests for a fixed time after a
+// warm-up, and every latency is kept. Closed loop by default (each worker sends its
+// next request when the last is answered: the server's saturation throughput), or
+// open loop at a fixed offered rate (the latency a given traffic sees).
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};

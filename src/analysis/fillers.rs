@@ -1,28 +1,28 @@
 //! Fillers and hedges, counted in context.
-//!
-//! Fillers (GUIDE): um, uh, er, like, you know, basically, actually, so, I mean, kind
-//! of, sort of. Context rules:
-//! - `um`/`umm`/`uhm`, `uh`/`uhh`, `er`/`erm`: always fillers.
-//! - `like`: a filler between commas (", like,") or opening a sentence ("Like, ...").
-//!   Not a filler as a verb ("I like", "would like", "don't like") or a preposition
-//!   ("looks like", "feel like", "something like", "like a", "like the"). Before a
-//!   number it is an approximator, counted ("took like three weeks"). After a comma,
-//!   or after a verb, copula or conjunction ("it was like really slow", "and like"),
-//!   a filler. After any other word (usually a noun: "details like allergies",
-//!   "tools like Grafana") a preposition meaning "such as", not counted.
-//! - `you know`: a filler unless it is the verb with an object ("you know what I
-//!   mean", "you know the answer") or a question ("do you know", "if you know").
-//! - `so`: a filler as a discourse marker opening a sentence ("So I pulled...", "Um,
-//!   so, ...") or between commas; not in "so that", "so much", "so many", "so far",
-//!   and not mid-sentence ("..., so I fixed it" is a consequence).
-//! - `I mean`: a filler unless "what I mean" or "I mean it/that/to".
-//! - `kind of`/`sort of`: fillers (and hedges) unless a noun use ("a kind of", "what
-//!   sort of", "this kind of").
-//! - `basically`, `actually`: always counted, as the GUIDE lists them.
-//!
-//! Hedges (GUIDE and brief): I think, maybe, probably, I guess, hopefully, sort of,
-//! kind of. "I think of/about" is thinking, not hedging. "kind of"/"sort of" count in
-//! both lists, as both lists name them.
+
+// Fillers (GUIDE): um, uh, er, like, you know, basically, actually, so, I mean, kind
+// of, sort of. Context rules:
+// - `um`/`umm`/`uhm`, `uh`/`uhh`, `er`/`erm`: always fillers.
+// - `like`: a filler between commas (", like,") or opening a sentence ("Like, ...").
+//   Not a filler as a verb ("I like", "would like", "don't like") or a preposition
+//   ("looks like", "feel like", "something like", "like a", "like the"). Before a
+//   number it is an approximator, counted ("took like three weeks"). After a comma,
+//   or after a verb, copula or conjunction ("it was like really slow", "and like"),
+//   a filler. After any other word (usually a noun: "details like allergies",
+//   "tools like Grafana") a preposition meaning "such as", not counted.
+// - `you know`: a filler unless it is the verb with an object ("you know what I
+//   mean", "you know the answer") or a question ("do you know", "if you know").
+// - `so`: a filler as a discourse marker opening a sentence ("So I pulled...", "Um,
+//   so, ...") or between commas; not in "so that", "so much", "so many", "so far",
+//   and not mid-sentence ("..., so I fixed it" is a consequence).
+// - `I mean`: a filler unless "what I mean" or "I mean it/that/to".
+// - `kind of`/`sort of`: fillers (and hedges) unless a noun use ("a kind of", "what
+//   sort of", "this kind of").
+// - `basically`, `actually`: always counted, as the GUIDE lists them.
+//
+// Hedges (GUIDE and brief): I think, maybe, probably, I guess, hopefully, sort of,
+// kind of. "I think of/about" is thinking, not hedging. "kind of"/"sort of" count in
+// both lists, as both lists name them.
 
 use std::collections::BTreeMap;
 

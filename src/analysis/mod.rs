@@ -1,23 +1,23 @@
 //! Deterministic analysis of a spoken answer (no LLM): transcript formats, STAR
 //! segmentation and delivery metrics.
-//!
-//! ```no_run
-//! use starcoach::analysis::{analyze, transcript};
-//! let t = transcript::parse("Interviewer: Tell me about a time...\nMe: At my last job ...", None)?;
-//! let a = analyze(&t);
-//! println!("{}", serde_json::to_string_pretty(&a)?);
-//! # Ok::<(), Box<dyn std::error::Error>>(())
-//! ```
-//!
-//! - [`transcript`] reads plain text, WebVTT, SRT and Whisper JSON into a [`Transcript`].
-//! - `text`: the candidate's words and sentences.
-//! - `timing`: duration, pace, long pauses, when each word was spoken.
-//! - `star`: STAR segmentation (cue phrases + position + a monotone DP).
-//! - `fillers`: fillers and hedges in context; `ownership`: I vs we in the Action;
-//!   `quantities`: numbers, %, money, durations, multipliers, before/after.
-//! - [`tokens`] counts tiktoken tokens; `findings` turns measurements into flags and
-//!   human-readable findings.
-//! - [`thresholds`] holds every number used to judge, with its GUIDE source.
+
+// ```no_run
+// use starcoach::analysis::{analyze, transcript};
+// let t = transcript::parse("Interviewer: Tell me about a time...\nMe: At my last job ...", None)?;
+// let a = analyze(&t);
+// println!("{}", serde_json::to_string_pretty(&a)?);
+// # Ok::<(), Box<dyn std::error::Error>>(())
+// ```
+//
+// - [`transcript`] reads plain text, WebVTT, SRT and Whisper JSON into a [`Transcript`].
+// - `text`: the candidate's words and sentences.
+// - `timing`: duration, pace, long pauses, when each word was spoken.
+// - `star`: STAR segmentation (cue phrases + position + a monotone DP).
+// - `fillers`: fillers and hedges in context; `ownership`: I vs we in the Action;
+//   `quantities`: numbers, %, money, durations, multipliers, before/after.
+// - [`tokens`] counts tiktoken tokens; `findings` turns measurements into flags and
+//   human-readable findings.
+// - [`thresholds`] holds every number used to judge, with its GUIDE source.
 
 mod fillers;
 mod findings;

@@ -1,6 +1,9 @@
-//! Ownership: "I/my/me" against "we/our/us" in the Action part (GUIDE: a behavioural
-//! answer is about what *you* did). Measured over the whole answer when no Action
-//! segment was found. "US" in capitals (the country) is not "us".
+//! Ownership: "I/my/me" against "we/our/us" in the Action part (the whole answer
+//! when no Action was found).
+
+// Ownership: "I/my/me" against "we/our/us" in the Action part (GUIDE: a behavioural
+// answer is about what *you* did). Measured over the whole answer when no Action
+// segment was found. "US" in capitals (the country) is not "us".
 
 use super::model::{Ownership, OwnershipScope, Part};
 use super::star::round3;

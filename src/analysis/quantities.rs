@@ -1,19 +1,19 @@
 //! Quantified results: numbers, percentages, money, durations, multipliers and
 //! before/after pairs, found sentence by sentence.
-//!
-//! Patterns (case-insensitive; a number is digits or spelled "one" ... "ninety",
-//! "hundred", "thousand", "million", "fifty-two", "two hundred"):
-//! - before/after: "from X (...) to Y" with numbers on both sides ("from 3.2% to
-//!   0.4%", "from about forty a week to six"), and "N units instead of ...";
-//! - money: "$72k", "€1.2M", "£300", "two hundred dollars";
-//! - percent: "23%", "thirty percent", "5 percentage points";
-//! - multiplier: "10x", "3×", "three times", "twice", "doubled", "halved", "by half";
-//! - duration: "two weeks", "90 days", "400 ms", "a thirty-minute" ("thirty-minute");
-//! - number: any other figure in digits ("2.1 petabytes"), or spelled with tens or a
-//!   magnitude ("forty thousand", "two hundred", "fifty"); four-digit years and small
-//!   spelled numbers ("five of them", "one region") are skipped.
-//!
-//! A span is reported once, under the first kind in that order that matches it.
+
+// Patterns (case-insensitive; a number is digits or spelled "one" ... "ninety",
+// "hundred", "thousand", "million", "fifty-two", "two hundred"):
+// - before/after: "from X (...) to Y" with numbers on both sides ("from 3.2% to
+//   0.4%", "from about forty a week to six"), and "N units instead of ...";
+// - money: "$72k", "€1.2M", "£300", "two hundred dollars";
+// - percent: "23%", "thirty percent", "5 percentage points";
+// - multiplier: "10x", "3×", "three times", "twice", "doubled", "halved", "by half";
+// - duration: "two weeks", "90 days", "400 ms", "a thirty-minute" ("thirty-minute");
+// - number: any other figure in digits ("2.1 petabytes"), or spelled with tens or a
+//   magnitude ("forty thousand", "two hundred", "fifty"); four-digit years and small
+//   spelled numbers ("five of them", "one region") are skipped.
+//
+// A span is reported once, under the first kind in that order that matches it.
 
 use std::sync::OnceLock;
 

@@ -1,14 +1,14 @@
 //! The candidate's answer as words and sentences.
-//!
-//! Candidate turns are joined into one text. Turns in a row (no interviewer turn in
-//! between) are joined with a space, so a sentence may run across cues; an
-//! interviewer turn or a blank line ends a sentence. Sentences end at `.`, `!`, `?` or
-//! `…` followed by a space (not after abbreviations like "e.g." or initials), and
-//! sentences longer than [`MAX_SENTENCE_WORDS`] (unpunctuated speech-to-text) are cut
-//! at commas and conjunctions.
-//!
-//! A word is a run of letters and digits, with inner apostrophes, hyphens, slashes,
-//! dots and commas (`don't`, `fifty-two`, `A/B`, `3.2`, `1,200`).
+
+// Candidate turns are joined into one text. Turns in a row (no interviewer turn in
+// between) are joined with a space, so a sentence may run across cues; an
+// interviewer turn or a blank line ends a sentence. Sentences end at `.`, `!`, `?` or
+// `…` followed by a space (not after abbreviations like "e.g." or initials), and
+// sentences longer than [`MAX_SENTENCE_WORDS`] (unpunctuated speech-to-text) are cut
+// at commas and conjunctions.
+//
+// A word is a run of letters and digits, with inner apostrophes, hyphens, slashes,
+// dots and commas (`don't`, `fifty-two`, `A/B`, `3.2`, `1,200`).
 
 use std::sync::OnceLock;
 

@@ -1,6 +1,8 @@
-//! Every number the analysis judges an answer by, in one place. Each cites the line of
-//! `GUIDE.md` ("Numbers for the deterministic analysis") it comes from, or says that it
-//! is our own choice where the guide gives none.
+//! Every number the analysis judges an answer by, in one place, each with its source.
+
+// Every number the analysis judges an answer by, in one place. Each cites the line of
+// `GUIDE.md` ("Numbers for the deterministic analysis") it comes from, or says that it
+// is our own choice where the guide gives none.
 
 /// GUIDE "Length": a good spoken answer is about 200 to 400 words. Below this (and
 /// shorter than [`MIN_ANSWER_SECONDS`] when timed) the answer is flagged too short.

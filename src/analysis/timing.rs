@@ -1,15 +1,15 @@
 //! Time in a timed transcript: duration, pace, long pauses, and when each word was
 //! spoken.
-//!
-//! The candidate speaks in runs (consecutive candidate turns, ended by an interviewer
-//! turn). Duration is the sum of the runs' spans, so the interviewer's questions and
-//! the silence before an answer are not counted. A long pause is a gap of at least
-//! [`LONG_PAUSE_SECONDS`] between words (when the transcript has word timings) or
-//! between cues within a run.
-//!
-//! Without word timings a cue's words are spread evenly over the cue; with them, the
-//! k-th of n text words maps to the same fraction of the cue's timed words, so small
-//! differences between our word split and the recogniser's do not matter.
+
+// The candidate speaks in runs (consecutive candidate turns, ended by an interviewer
+// turn). Duration is the sum of the runs' spans, so the interviewer's questions and
+// the silence before an answer are not counted. A long pause is a gap of at least
+// [`LONG_PAUSE_SECONDS`] between words (when the transcript has word timings) or
+// between cues within a run.
+//
+// Without word timings a cue's words are spread evenly over the cue; with them, the
+// k-th of n text words maps to the same fraction of the cue's timed words, so small
+// differences between our word split and the recogniser's do not matter.
 
 use serde::Serialize;
 

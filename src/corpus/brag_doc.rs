@@ -1,15 +1,15 @@
 //! Parser for plain-text brag documents: a story is a run of bare marker lines `S`,
 //! `T`, `A`, `R`, each followed by its content (`-` bullets or prose).
-//!
-//! - What stands between one story's `R` block and the next `S` (a `metrics` list,
-//!   leadership-principle lines such as `bias for action: ...`, `Project plan: URL`,
-//!   `summary`, `lessons learned:`) is the preamble of the *following* story; the
-//!   file header before the first `S` is the preamble of the first story.
-//! - Stories have no titles: the title is the first line of the Situation (else Task,
-//!   Action, Result), shortened to about 80 characters at a word boundary.
-//! - A story whose markers are all empty is an empty template: it is skipped and
-//!   reported; a non-empty preamble it had is kept as a note, never as a story.
-//! - Bullet markers are stripped (`- x` is `x`; a line that is only `-` is empty).
+
+// - What stands between one story's `R` block and the next `S` (a `metrics` list,
+//   leadership-principle lines such as `bias for action: ...`, `Project plan: URL`,
+//   `summary`, `lessons learned:`) is the preamble of the *following* story; the
+//   file header before the first `S` is the preamble of the first story.
+// - Stories have no titles: the title is the first line of the Situation (else Task,
+//   Action, Result), shortened to about 80 characters at a word boundary.
+// - A story whose markers are all empty is an empty template: it is skipped and
+//   reported; a non-empty preamble it had is kept as a note, never as a story.
+// - Bullet markers are stripped (`- x` is `x`; a line that is only `-` is empty).
 
 use super::detect::brag_marker;
 use super::model::{Document, DocumentKind, LineSpan, ParsedFile, Section, SectionKind, Skipped};

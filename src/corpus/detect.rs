@@ -1,9 +1,9 @@
 //! Format detection: which parser a file's text is for.
-//!
-//! - [`Format::StoryBank`]: Markdown whose headings own STAR subsections
-//!   (`### Title` followed by `#### Situation`, `#### Action`, ...).
-//! - [`Format::BragDoc`]: plain text with bare marker lines `S`, `T`, `A`, `R`.
-//! - [`Format::Notes`]: everything else (dated notes, conference notes).
+
+// - [`Format::StoryBank`]: Markdown whose headings own STAR subsections
+//   (`### Title` followed by `#### Situation`, `#### Action`, ...).
+// - [`Format::BragDoc`]: plain text with bare marker lines `S`, `T`, `A`, `R`.
+// - [`Format::Notes`]: everything else (dated notes, conference notes).
 
 use serde::Serialize;
 

@@ -1,7 +1,7 @@
 //! Errors that stop reading a corpus (a missing path, an unreadable directory).
-//!
-//! Problems with one file's content (empty, binary, not UTF-8) are not errors: they
-//! are reported as [`super::Skipped`] entries so that the rest of the bank is ingested.
+
+// Problems with one file's content (empty, binary, not UTF-8) are not errors: they
+// are reported as [`super::Skipped`] entries so that the rest of the bank is ingested.
 
 use std::path::PathBuf;
 

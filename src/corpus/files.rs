@@ -1,9 +1,9 @@
 //! Finding story files on disk and turning their bytes into text.
-//!
-//! A directory is walked recursively for `.md`, `.markdown` and `.txt` files (hidden
-//! files and folders are skipped), in sorted order; a file given by name is always
-//! taken. Bytes that are not text (NUL bytes, invalid UTF-8) are reported with a
-//! reason instead of failing the run.
+
+// A directory is walked recursively for `.md`, `.markdown` and `.txt` files (hidden
+// files and folders are skipped), in sorted order; a file given by name is always
+// taken. Bytes that are not text (NUL bytes, invalid UTF-8) are reported with a
+// reason instead of failing the run.
 
 use std::path::{Path, PathBuf};
 

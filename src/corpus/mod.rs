@@ -1,17 +1,17 @@
 //! Reading a person's story files: format detection and one parser per format.
-//!
-//! Every parser turns a file's text into [`Document`]s (stories and notes) plus the
-//! parts it deliberately skipped, each with a reason that the ingest report shows.
-//!
-//! - [`detect`](mod@detect): which format a text is ([`Format`]).
-//! - [`story_bank`]: Markdown story banks (`### Title`, `#### Situation`, ...).
-//! - [`brag_doc`]: brag documents with bare `S`/`T`/`A`/`R` marker lines.
-//! - [`notes`]: dated or conference notes, chunked into notes.
-//! - `files`: finding files on disk ([`collect_files`]) and decoding their bytes
-//!   ([`decode_text`]).
-//!
-//! A file that is empty, binary or not UTF-8 is never an error: it yields no documents
-//! and one [`Skipped`] entry that says why.
+
+// Every parser turns a file's text into [`Document`]s (stories and notes) plus the
+// parts it deliberately skipped, each with a reason that the ingest report shows.
+//
+// - [`detect`](mod@detect): which format a text is ([`Format`]).
+// - [`story_bank`]: Markdown story banks (`### Title`, `#### Situation`, ...).
+// - [`brag_doc`]: brag documents with bare `S`/`T`/`A`/`R` marker lines.
+// - [`notes`]: dated or conference notes, chunked into notes.
+// - `files`: finding files on disk ([`collect_files`]) and decoding their bytes
+//   ([`decode_text`]).
+//
+// A file that is empty, binary or not UTF-8 is never an error: it yields no documents
+// and one [`Skipped`] entry that says why.
 
 pub mod brag_doc;
 pub mod detect;

@@ -1,24 +1,24 @@
 //! Parser for free-form notes (dated manager notes, conference notes): every chunk is
 //! a [`DocumentKind::Note`] with one `Body` section, never presented as a story.
-//!
-//! Chunking, in order:
-//! 1. by date line (`2022年7月31日星期日`, `2024-03-14`, `March 14, 2024`) or `Day N`
-//!    line: the group label;
-//! 2. by heading: a Markdown `#` heading, a setext heading (underlined with `---`), a
-//!    time-slot line (`16:10 microservices at Monzo:`, `0900 keynote:`), or a short
-//!    line (at most 60 characters, not a list item, not a URL, not ending with `.`)
-//!    after a blank line;
-//! 3. by paragraph, then line, then sentence, so that no chunk exceeds
-//!    [`MAX_NOTE_WORDS`] words.
-//!
-//! A heading with no text of its own is kept as a line of the next chunk (a
-//! "parent" heading); of such a run of headings the shortest names the chunk, since a
-//! short first line of text after a blank line looks like a heading too. A block
-//! smaller than [`MIN_NOTE_WORDS`] joins the previous chunk of the same group
-//! (time-slot talks excepted) when the result stays within the limit; headings with no
-//! text at the end of a group join the previous chunk, or are reported as skipped.
-//! Titles are `date › heading` (or one of them, or the first sentence of the text).
-//! The language is kept as written; long blocks give several notes with one title.
+
+// Chunking, in order:
+// 1. by date line (`2022年7月31日星期日`, `2024-03-14`, `March 14, 2024`) or `Day N`
+//    line: the group label;
+// 2. by heading: a Markdown `#` heading, a setext heading (underlined with `---`), a
+//    time-slot line (`16:10 microservices at Monzo:`, `0900 keynote:`), or a short
+//    line (at most 60 characters, not a list item, not a URL, not ending with `.`)
+//    after a blank line;
+// 3. by paragraph, then line, then sentence, so that no chunk exceeds
+//    [`MAX_NOTE_WORDS`] words.
+//
+// A heading with no text of its own is kept as a line of the next chunk (a
+// "parent" heading); of such a run of headings the shortest names the chunk, since a
+// short first line of text after a blank line looks like a heading too. A block
+// smaller than [`MIN_NOTE_WORDS`] joins the previous chunk of the same group
+// (time-slot talks excepted) when the result stays within the limit; headings with no
+// text at the end of a group join the previous chunk, or are reported as skipped.
+// Titles are `date › heading` (or one of them, or the first sentence of the text).
+// The language is kept as written; long blocks give several notes with one title.
 
 use std::sync::OnceLock;
 

@@ -1,17 +1,17 @@
 //! Parser for Markdown story banks: `### Title` starts a story, `#### Situation`,
 //! `#### Task`, `#### Action(s)`, `#### Result(s)` and `#### Learnings` are its sections.
-//!
-//! - The story level is the heading level that owns STAR subsections (the most common
-//!   one), so `# Behavior Interview` and `## Group` headings are never stories.
-//! - A heading whose text is a section name (`### Actions` at story level) is a section
-//!   of the current story, never a new story.
-//! - Deeper non-section headings (`##### Why` inside Actions) stay in the section they
-//!   are in, as a line of text.
-//! - Lines of bracketed labels (`[Conflict Resolution] [leadership]`) become tags.
-//! - Text between the title and the first section is the preamble; a stub (a title and
-//!   a few bullets, or a title alone) is still a story.
-//! - A table of contents of `[x](#x)` links outside stories is ignored; other text
-//!   outside any story is reported as skipped.
+
+// - The story level is the heading level that owns STAR subsections (the most common
+//   one), so `# Behavior Interview` and `## Group` headings are never stories.
+// - A heading whose text is a section name (`### Actions` at story level) is a section
+//   of the current story, never a new story.
+// - Deeper non-section headings (`##### Why` inside Actions) stay in the section they
+//   are in, as a line of text.
+// - Lines of bracketed labels (`[Conflict Resolution] [leadership]`) become tags.
+// - Text between the title and the first section is the preamble; a stub (a title and
+//   a few bullets, or a title alone) is still a story.
+// - A table of contents of `[x](#x)` links outside stories is ignored; other text
+//   outside any story is reported as skipped.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;

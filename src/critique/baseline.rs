@@ -1,9 +1,9 @@
 //! The deterministic critique: scores, changes, follow-up questions and an outline
 //! read from the analysis alone, and the ceilings the measured facts put on any score.
-//!
-//! Used whole when no LLM answers, and for the caps when one does: the LLM may be
-//! harsher than the facts, never kinder. No deterministic score is ever 5 (that needs
-//! judgement), and relevance needs the LLM.
+
+// Used whole when no LLM answers, and for the caps when one does: the LLM may be
+// harsher than the facts, never kinder. No deterministic score is ever 5 (that needs
+// judgement), and relevance needs the LLM.
 
 use crate::analysis::{Analysis, Flag, OwnershipScope, Part};
 use crate::retrieve::BankStory;

@@ -1,15 +1,18 @@
 //! Feedback on a spoken answer: the deterministic analysis, grounding in the user's
-//! stories, and an LLM critique against the rubric in `prompts/`, checked against the
-//! transcript and the measured facts.
-//!
-//! - `schema`: the JSON schema the LLM must follow and its Rust types.
-//! - `prompt`: `prompts/*.md` filled with the question, facts, story and transcript.
-//! - `verify`: quotes must occur in the answer; outline figures must have a source.
-//! - `baseline`: deterministic scores, changes, follow-ups, outline, and score caps.
-//! - `grounding`: the story told, and a better-fitting one from the bank.
-//!
-//! Without an LLM, or when it fails (timeout, HTTP error, invalid output twice), the
-//! critique is the deterministic one, with `"llm": "unavailable"` and the reason.
+//! stories, and an LLM critique checked against the transcript and the measured facts.
+
+// Feedback on a spoken answer: the deterministic analysis, grounding in the user's
+// stories, and an LLM critique against the rubric in `prompts/`, checked against the
+// transcript and the measured facts.
+//
+// - `schema`: the JSON schema the LLM must follow and its Rust types.
+// - `prompt`: `prompts/*.md` filled with the question, facts, story and transcript.
+// - `verify`: quotes must occur in the answer; outline figures must have a source.
+// - `baseline`: deterministic scores, changes, follow-ups, outline, and score caps.
+// - `grounding`: the story told, and a better-fitting one from the bank.
+//
+// Without an LLM, or when it fails (timeout, HTTP error, invalid output twice), the
+// critique is the deterministic one, with `"llm": "unavailable"` and the reason.
 
 mod baseline;
 mod grounding;

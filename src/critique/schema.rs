@@ -1,6 +1,9 @@
 //! What the LLM must answer: the JSON schema sent as structured output and the Rust
-//! types it is parsed into. Every string has a `maxLength` (grammar-constrained local
-//! models otherwise ramble until `max_tokens`).
+//! types it is parsed into.
+
+// What the LLM must answer: the JSON schema sent as structured output and the Rust
+// types it is parsed into. Every string has a `maxLength` (grammar-constrained local
+// models otherwise ramble until `max_tokens`).
 
 use serde::Deserialize;
 use serde_json::{json, Value};

@@ -1,6 +1,9 @@
-//! Checks on what the LLM wrote, against the transcript and the stored story: quotes
-//! must occur in the candidate's words, and the outline may not bring in figures that
-//! neither the answer nor the story contains.
+//! Checks on what the LLM wrote: quotes must occur in the candidate's words, and the
+//! outline may bring in no figure that neither the answer nor the story contains.
+
+// Checks on what the LLM wrote, against the transcript and the stored story: quotes
+// must occur in the candidate's words, and the outline may not bring in figures that
+// neither the answer nor the story contains.
 
 use std::collections::HashSet;
 

@@ -1,11 +1,11 @@
 //! Multi-head self-attention of one sequence, for the short sequences of sentence
 //! embedding.
-//!
-//! A `gemm` call per head and product spent most of its time on setup for matrices of a
-//! few dozen rows: attention was 13% of a batch's time for 1.6% of its arithmetic. Here
-//! each head's keys are transposed once into a zero-padded block; four queries at a time
-//! get their scores accumulated 16 keys at a time in registers, and their output rows in
-//! `[f32; D]` register blocks, with the head size `D` a compile-time constant.
+
+// A `gemm` call per head and product spent most of its time on setup for matrices of a
+// few dozen rows: attention was 13% of a batch's time for 1.6% of its arithmetic. Here
+// each head's keys are transposed once into a zero-padded block; four queries at a time
+// get their scores accumulated 16 keys at a time in registers, and their output rows in
+// `[f32; D]` register blocks, with the head size `D` a compile-time constant.
 
 use super::kernels::{softmax, LANES};
 

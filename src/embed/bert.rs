@@ -1,27 +1,27 @@
 //! A BERT encoder specialised for sentence embedding on the CPU.
-//!
-//! candle's `BertModel` computes the same function, but on a 2-core CPU it spent about
-//! two thirds of its wall-clock time in single-threaded element-wise ops (exact GELU via
-//! `erff`, a five-pass softmax, broadcast mask additions, head transposes). Here the
-//! weights are loaded with candle, the matrix products go straight to `gemm` (the crate
-//! behind candle's CPU matmul) and the element-wise work is fused into a few passes:
-//!
-//! * a batch's tokens are packed without padding; attention runs per sequence on the
-//!   packed Q/K/V rows, in a kernel of its own (`attention.rs`);
-//! * a product of a few rows (one question) streams panel-packed weights through an
-//!   AVX-512 kernel (`small_product.rs`); larger ones go to `gemm`;
-//! * `gemm` writes each product without its bias; the bias (and the residual) is added
-//!   in the element-wise pass that follows, so GELU and add + LayerNorm are single
-//!   in-place passes;
-//! * GELU uses a rational approximation of erf (absolute error < 1e-6), softmax a
-//!   polynomial `exp`, and the row reductions run over 16 lanes (`kernels.rs`);
-//! * the forward pass is compiled three times, for AVX-512, for AVX2 + FMA and for the
-//!   baseline target, and picked at run time, so those kernels use the widest vectors the
-//!   CPU has (the `gemm` products dispatch on their own);
-//! * buffers are allocated once per batch and reused by every layer.
-//!
-//! A forward pass runs on its caller's thread apart from the large products, which
-//! `gemm` may split over rayon's pool; callers run several batches at once (`local.rs`).
+
+// candle's `BertModel` computes the same function, but on a 2-core CPU it spent about
+// two thirds of its wall-clock time in single-threaded element-wise ops (exact GELU via
+// `erff`, a five-pass softmax, broadcast mask additions, head transposes). Here the
+// weights are loaded with candle, the matrix products go straight to `gemm` (the crate
+// behind candle's CPU matmul) and the element-wise work is fused into a few passes:
+//
+// * a batch's tokens are packed without padding; attention runs per sequence on the
+//   packed Q/K/V rows, in a kernel of its own (`attention.rs`);
+// * a product of a few rows (one question) streams panel-packed weights through an
+//   AVX-512 kernel (`small_product.rs`); larger ones go to `gemm`;
+// * `gemm` writes each product without its bias; the bias (and the residual) is added
+//   in the element-wise pass that follows, so GELU and add + LayerNorm are single
+//   in-place passes;
+// * GELU uses a rational approximation of erf (absolute error < 1e-6), softmax a
+//   polynomial `exp`, and the row reductions run over 16 lanes (`kernels.rs`);
+// * the forward pass is compiled three times, for AVX-512, for AVX2 + FMA and for the
+//   baseline target, and picked at run time, so those kernels use the widest vectors the
+//   CPU has (the `gemm` products dispatch on their own);
+// * buffers are allocated once per batch and reused by every layer.
+//
+// A forward pass runs on its caller's thread apart from the large products, which
+// `gemm` may split over rayon's pool; callers run several batches at once (`local.rs`).
 
 use candle_core::{DType, Tensor};
 use candle_nn::VarBuilder;

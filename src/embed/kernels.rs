@@ -1,10 +1,10 @@
 //! The encoder's element-wise kernels: LayerNorm, softmax and GELU.
-//!
-//! They are written so that LLVM vectorises them: reductions run over 16 independent
-//! lanes (a sequential float sum cannot be reordered, so it would stay scalar), and `exp`
-//! and `erf` are branch-free polynomials. Every function is `#[inline(always)]`, so it is
-//! compiled for the vector unit of the forward pass that inlines it (`bert.rs` compiles
-//! one for AVX-512, one for AVX2 and a portable one, and picks at run time).
+
+// They are written so that LLVM vectorises them: reductions run over 16 independent
+// lanes (a sequential float sum cannot be reordered, so it would stay scalar), and `exp`
+// and `erf` are branch-free polynomials. Every function is `#[inline(always)]`, so it is
+// compiled for the vector unit of the forward pass that inlines it (`bert.rs` compiles
+// one for AVX-512, one for AVX2 and a portable one, and picks at run time).
 
 /// Independent accumulators of a reduction: one AVX-512 register of `f32`.
 pub(super) const LANES: usize = 16;

@@ -1,13 +1,13 @@
 //! A local, CPU-only embedder: all-MiniLM-L6-v2 run with candle.
-//!
-//! Reproduces sentence-transformers' `all-MiniLM-L6-v2` pipeline: WordPiece tokenisation
-//! truncated to 256 tokens, BERT encoder, mean pooling over the attention mask, L2
-//! normalisation. The model files come from `scripts/setup-model.sh`.
-//!
-//! Speed: inputs are sorted by token count and cut into batches of `batch_size` texts of
-//! similar length; the batches run in parallel on rayon's global pool (each core runs its
-//! own batch; the large matrix products split across cores when one is idle). The encoder
-//! (`bert.rs`) packs a batch's tokens without padding. Inputs come back in input order.
+
+// Reproduces sentence-transformers' `all-MiniLM-L6-v2` pipeline: WordPiece tokenisation
+// truncated to 256 tokens, BERT encoder, mean pooling over the attention mask, L2
+// normalisation. The model files come from `scripts/setup-model.sh`.
+//
+// Speed: inputs are sorted by token count and cut into batches of `batch_size` texts of
+// similar length; the batches run in parallel on rayon's global pool (each core runs its
+// own batch; the large matrix products split across cores when one is idle). The encoder
+// (`bert.rs`) packs a batch's tokens without padding. Inputs come back in input order.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,14 +1,14 @@
 //! `x W^T` for the few token rows of one short text, such as a question (about 15).
-//!
-//! For so few rows `gemm` reads each weight matrix in place, 64 outputs at a time with
-//! a whole weight row between one input and the next, and splits the product over
-//! threads whose hand-off is a large share of it: a 17-token question took 4.3 ms on 2
-//! threads, 6.0 ms on one. Here the weights are also kept as panels of 64 outputs,
-//! contiguous along the inputs, and the panels are streamed with the rows 4 at a time
-//! in 16 AVX-512 accumulators (fused multiply-add); the two halves of the panels go
-//! to `rayon::join`, so a second core takes one half only when it is idle. The same
-//! question: 3.8 ms with a core idle; under load a request no longer waits for
-//! another's half.
+
+// For so few rows `gemm` reads each weight matrix in place, 64 outputs at a time with
+// a whole weight row between one input and the next, and splits the product over
+// threads whose hand-off is a large share of it: a 17-token question took 4.3 ms on 2
+// threads, 6.0 ms on one. Here the weights are also kept as panels of 64 outputs,
+// contiguous along the inputs, and the panels are streamed with the rows 4 at a time
+// in 16 AVX-512 accumulators (fused multiply-add); the two halves of the panels go
+// to `rayon::join`, so a second core takes one half only when it is idle. The same
+// question: 3.8 ms with a core idle; under load a request no longer waits for
+// another's half.
 
 /// Outputs per panel: four AVX-512 registers of `f32`.
 const PANEL: usize = 64;

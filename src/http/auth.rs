@@ -1,10 +1,10 @@
 //! Who is calling: bearer API keys mapped to users.
-//!
-//! Keys are configured as SHA-256 digests (`[[server.api_keys]] user = "dana",
-//! key_sha256 = "..."`), never in clear; a presented key is hashed and compared with
-//! every configured digest in constant time. With no keys configured the server is
-//! single-user: every request acts as `default_user`, and `serve` refuses to bind
-//! anything but a loopback address.
+
+// Keys are configured as SHA-256 digests (`[[server.api_keys]] user = "dana",
+// key_sha256 = "..."`), never in clear; a presented key is hashed and compared with
+// every configured digest in constant time. With no keys configured the server is
+// single-user: every request acts as `default_user`, and `serve` refuses to bind
+// anything but a loopback address.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;

@@ -1,6 +1,9 @@
-//! OpenAI-compatible endpoints so that chat UIs (Open WebUI, LibreChat, ...) can talk to
-//! the coach: `GET /v1/models` and `POST /v1/chat/completions`, streaming included
-//! (SSE chunks, then `data: [DONE]`). The conversation is answered by [`crate::chat`].
+//! OpenAI-compatible endpoints (`GET /v1/models`, `POST /v1/chat/completions`, with
+//! SSE streaming) so that chat UIs can talk to the coach; the reply is [`crate::chat`]'s.
+
+// OpenAI-compatible endpoints so that chat UIs (Open WebUI, LibreChat, ...) can talk to
+// the coach: `GET /v1/models` and `POST /v1/chat/completions`, streaming included
+// (SSE chunks, then `data: [DONE]`). The conversation is answered by [`crate::chat`].
 
 use std::convert::Infallible;
 use std::time::{SystemTime, UNIX_EPOCH};

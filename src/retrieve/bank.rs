@@ -1,9 +1,9 @@
 //! A user's stories as stored, held in memory: every story's chunks in order, for
 //! evidence (sentences of the whole story) and coverage (the list of stories).
-//!
-//! Loaded with one store query and kept per user. It is checked against every match:
-//! when a hit's content hash or chunk count differs from the snapshot (the story was
-//! re-ingested) or names a story the snapshot lacks, the snapshot is loaded again.
+
+// Loaded with one store query and kept per user. It is checked against every match:
+// when a hit's content hash or chunk count differs from the snapshot (the story was
+// re-ingested) or names a story the snapshot lacks, the snapshot is loaded again.
 
 use std::collections::BTreeMap;
 

@@ -1,11 +1,11 @@
 //! Evidence and advice for one matched story: the sentences that answer the question
 //! (quoted verbatim from the stored text) and what to stress and leave out.
-//!
-//! Sentences come from the story's stored chunks; each is embedded with the same model
-//! as the question (vectors are cached) and scored by cosine to the question. The
-//! advice is deterministic: it stresses the best Action and Result sentences and a
-//! measurable result, and flags a long situation, parts unrelated to the question,
-//! team "we" sentences in the actions, and stubs.
+
+// Sentences come from the story's stored chunks; each is embedded with the same model
+// as the question (vectors are cached) and scored by cosine to the question. The
+// advice is deterministic: it stresses the best Action and Result sentences and a
+// measurable result, and flags a long situation, parts unrelated to the question,
+// team "we" sentences in the actions, and stubs.
 
 use std::sync::OnceLock;
 

@@ -1,9 +1,9 @@
 //! Fit levels: how well a story answers a question, on a scale a user can act on.
-//!
-//! The fit score is an absolute number (see [`fit_score`]) so that one set of
-//! thresholds works for every question; the thresholds were calibrated on the
-//! development half of the labeled set (`starcoach eval --split dev`, README
-//! "Retrieval quality").
+
+// The fit score is an absolute number (see [`fit_score`]) so that one set of
+// thresholds works for every question; the thresholds were calibrated on the
+// development half of the labeled set (`starcoach eval --split dev`, README
+// "Retrieval quality").
 
 use serde::{Deserialize, Serialize};
 

@@ -1,21 +1,21 @@
 //! "Which story fits this question?": embed the question, search the user's chunks in
 //! Qdrant, rank stories, grade their fit and quote the evidence.
-//!
-//! The pipeline for one question:
-//! 1. Strip the interview frame ("Tell me about a time you ...") and embed the core
-//!    that remains (an LRU cache keeps recent questions); map it to the competencies it
-//!    asks about ([`crate::competency::CompetencyIndex`], embedded once per process).
-//! 2. Search the user's story chunks three ways in the store: dense (cosine to the
-//!    question), BM25, and dense against the competency prototype of the question.
-//! 3. Aggregate chunk hits per story and fuse the lists ([`rank`]); the default fusion
-//!    and its weights were chosen on the development half of the labeled set
-//!    (`starcoach eval`).
-//! 4. Grade each story's fit (strong / workable / stretch, [`fit`]) and say "gap" when
-//!    even the best story is below the calibrated threshold, naming the competency.
-//! 5. Quote the sentences of each story that answer the question and derive what to
-//!    stress and what to leave out ([`evidence`]).
-//!
-//! Notes are searched separately and returned as related notes, never as stories.
+
+// The pipeline for one question:
+// 1. Strip the interview frame ("Tell me about a time you ...") and embed the core
+//    that remains (an LRU cache keeps recent questions); map it to the competencies it
+//    asks about ([`crate::competency::CompetencyIndex`], embedded once per process).
+// 2. Search the user's story chunks three ways in the store: dense (cosine to the
+//    question), BM25, and dense against the competency prototype of the question.
+// 3. Aggregate chunk hits per story and fuse the lists ([`rank`]); the default fusion
+//    and its weights were chosen on the development half of the labeled set
+//    (`starcoach eval`).
+// 4. Grade each story's fit (strong / workable / stretch, [`fit`]) and say "gap" when
+//    even the best story is below the calibrated threshold, naming the competency.
+// 5. Quote the sentences of each story that answer the question and derive what to
+//    stress and what to leave out ([`evidence`]).
+//
+// Notes are searched separately and returned as related notes, never as stories.
 
 mod bank;
 mod cache;

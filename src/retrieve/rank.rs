@@ -1,11 +1,11 @@
 //! From chunk hits to ranked stories: story-level aggregation and fusion.
-//!
-//! Three ranked chunk lists can come back from the store for one question: dense
-//! (cosine to the question), BM25, and dense against the *competency prototype* of
-//! the question (the mean vector of the example questions of the competencies the
-//! question asks about). Each list is first aggregated per story (best chunk, section
-//! weighted, plus a small bonus when a second section matches too); the story lists are
-//! then fused (see [`Fusion`]).
+
+// Three ranked chunk lists can come back from the store for one question: dense
+// (cosine to the question), BM25, and dense against the *competency prototype* of
+// the question (the mean vector of the example questions of the competencies the
+// question asks about). Each list is first aggregated per story (best chunk, section
+// weighted, plus a small bonus when a second section matches too); the story lists are
+// then fused (see [`Fusion`]).
 
 use std::collections::HashMap;
 

@@ -1,17 +1,17 @@
 //! How a dense search finds its nearest points: by scanning, or through a graph.
-//!
-//! A store's dense index has one of two layouts ([`IndexLayout`]), chosen by
-//! `[store] graph_search` (off by default):
-//!
-//! - **Scan** (the default): no HNSW graph at all. `optimize` gives every large
-//!   segment an int8 (scalar-quantized) copy of its vectors; a search scores every
-//!   point passing its filter on that copy and rescores the best
-//!   [`RESCORE_OVERSAMPLING`] × limit on the float vectors. Segments too small to be
-//!   indexed are scanned on the float vectors.
-//! - **Graphs**: the multitenant HNSW layout, no global graph and one graph per
-//!   `scope` (a user's stories, a user's notes; see `store::payload::SCOPE`). A search
-//!   may walk it under the rules of [`uses_graph`], and both backends check its result
-//!   the same way.
+
+// A store's dense index has one of two layouts ([`IndexLayout`]), chosen by
+// `[store] graph_search` (off by default):
+//
+// - **Scan** (the default): no HNSW graph at all. `optimize` gives every large
+//   segment an int8 (scalar-quantized) copy of its vectors; a search scores every
+//   point passing its filter on that copy and rescores the best
+//   [`RESCORE_OVERSAMPLING`] × limit on the float vectors. Segments too small to be
+//   indexed are scanned on the float vectors.
+// - **Graphs**: the multitenant HNSW layout, no global graph and one graph per
+//   `scope` (a user's stories, a user's notes; see `store::payload::SCOPE`). A search
+//   may walk it under the rules of [`uses_graph`], and both backends check its result
+//   the same way.
 
 use super::{SearchMode, SearchQuery};
 

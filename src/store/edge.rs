@@ -1,25 +1,25 @@
 //! [`EdgeStore`]: the [`Store`] in-process, on embedded Qdrant (`qdrant-edge` 0.7.2).
-//!
-//! One shard directory holds every user's chunks. Each point has a named dense vector
-//! `dense` (cosine), a named sparse vector `bm25_scoped` (Qdrant's built-in BM25 over
-//! [`ChunkPoint::sparse_text`]; the query's term weights come from the searched scope
-//! alone, see `store::term_stats`) and its [`super::ChunkPayload`] (plus its `scope`
-//! and BM25 term ids) as a JSON object. `user` is a tenant
-//! index, and every filter names the user: it starts with the user condition, or is
-//! the user's scope alone (a search of one kind). By default dense search scans the int8
-//! copies `optimize` builds for large segments, split over threads by the parts of the
-//! scope for a large one (see `edge::partition`); with graph search on, a search of one
-//! kind walks that user's graph for that kind once `optimize` has built one, and a
-//! short graph result is searched again exactly (see `store::dense`). A search asks
-//! Qdrant for ids and scores and takes the hits' payloads from memory where it can
-//! (see `edge::read_cache`).
-//!
-//! The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
-//! `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an
-//! update runs at the same time); searches run concurrently without it.
-//!
-//! Durability: writes reach disk on [`Store::flush`] (and when the store is dropped);
-//! qdrant-edge does not replay its WAL on load, so unflushed writes are lost in a crash.
+
+// One shard directory holds every user's chunks. Each point has a named dense vector
+// `dense` (cosine), a named sparse vector `bm25_scoped` (Qdrant's built-in BM25 over
+// [`ChunkPoint::sparse_text`]; the query's term weights come from the searched scope
+// alone, see `store::term_stats`) and its [`super::ChunkPayload`] (plus its `scope`
+// and BM25 term ids) as a JSON object. `user` is a tenant
+// index, and every filter names the user: it starts with the user condition, or is
+// the user's scope alone (a search of one kind). By default dense search scans the int8
+// copies `optimize` builds for large segments, split over threads by the parts of the
+// scope for a large one (see `edge::partition`); with graph search on, a search of one
+// kind walks that user's graph for that kind once `optimize` has built one, and a
+// short graph result is searched again exactly (see `store::dense`). A search asks
+// Qdrant for ids and scores and takes the hits' payloads from memory where it can
+// (see `edge::read_cache`).
+//
+// The shard's API is synchronous, so every call runs on tokio's blocking pool. Writes,
+// `flush` and `optimize` hold one writer lock (qdrant-edge's `flush` panics if an
+// update runs at the same time); searches run concurrently without it.
+//
+// Durability: writes reach disk on [`Store::flush`] (and when the store is dropped);
+// qdrant-edge does not replay its WAL on load, so unflushed writes are lost in a crash.
 
 mod filter;
 mod partition;

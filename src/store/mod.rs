@@ -1,7 +1,7 @@
 //! Where embedded chunks live: the [`Store`] trait and its Qdrant backends.
-//!
-//! Every point belongs to exactly one user; every read and write takes the user and
-//! filters on it, so one user's stories are never visible to another.
+
+// Every point belongs to exactly one user; every read and write takes the user and
+// filters on it, so one user's stories are never visible to another.
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};

@@ -1,10 +1,10 @@
 //! The payload layout both backends share.
-//!
-//! A point's payload is [`ChunkPayload`](super::ChunkPayload) serialised with serde, so
-//! a collection written by one backend reads the same through the other; the field
-//! names below are the ones filters and partial updates refer to, and must match its
-//! serde names. Each backend converts to and from its own payload type
-//! (`edge/payload.rs`, `server/payload.rs`).
+
+// A point's payload is [`ChunkPayload`](super::ChunkPayload) serialised with serde, so
+// a collection written by one backend reads the same through the other; the field
+// names below are the ones filters and partial updates refer to, and must match its
+// serde names. Each backend converts to and from its own payload type
+// (`edge/payload.rs`, `server/payload.rs`).
 
 use std::collections::BTreeMap;
 

@@ -1,14 +1,14 @@
 //! Hit lists as both backends return them: best first, ties in document and chunk
 //! order; BM25 scores computed here; the hybrid list fused here.
-//!
-//! Qdrant adds a BM25 score's terms in the order its segment first saw them, which
-//! depends on every user's writes, and returns tied scores in the order it holds
-//! points. So a backend asks Qdrant for BM25 candidates (more than it returns), and
-//! scores each from the chunk's stored term weights and the query's per-scope weights
-//! (`store::term_stats`), adding terms in term-id order; every list is sorted with ties
-//! in document order; and a hybrid search fuses its dense and BM25 lists by reciprocal
-//! rank here, as Qdrant's RRF would. A user's hits then depend only on that user's
-//! chunks and the query, to the last digit.
+
+// Qdrant adds a BM25 score's terms in the order its segment first saw them, which
+// depends on every user's writes, and returns tied scores in the order it holds
+// points. So a backend asks Qdrant for BM25 candidates (more than it returns), and
+// scores each from the chunk's stored term weights and the query's per-scope weights
+// (`store::term_stats`), adding terms in term-id order; every list is sorted with ties
+// in document order; and a hybrid search fuses its dense and BM25 lists by reciprocal
+// rank here, as Qdrant's RRF would. A user's hits then depend only on that user's
+// chunks and the query, to the last digit.
 
 use std::collections::HashMap;
 

@@ -1,20 +1,20 @@
 //! [`ServerStore`]: the [`Store`] on a Qdrant server, over gRPC (`qdrant-client` 1.18).
-//!
-//! For a team running one starcoach for many users: the stories live in one
-//! collection of a Qdrant server (v1.18), shared by every starcoach process that
-//! connects to it. The layout and the requests are the embedded store's (see
-//! `edge.rs`): a named dense vector `dense` (cosine), a named sparse vector
-//! `bm25_scoped` (the query's term weights counted in the searched scope, see
-//! `store::term_stats`), the [`super::ChunkPayload`] as the payload, `user` as the
-//! tenant index, and every filter starting with the user.
-//!
-//! BM25 vectors are computed here, client-side, with the same encoder the embedded
-//! store uses (`qdrant_edge::bm25_embed::EdgeBm25`, default configuration), so both
-//! backends store and query identical sparse vectors.
-//!
-//! Durability: every write waits until the server has applied it (`wait: true`), so
-//! it is in the server's write-ahead log when the call returns; [`Store::flush`] has
-//! nothing left to do. Writes need no lock here: the server orders them.
+
+// For a team running one starcoach for many users: the stories live in one
+// collection of a Qdrant server (v1.18), shared by every starcoach process that
+// connects to it. The layout and the requests are the embedded store's (see
+// `edge.rs`): a named dense vector `dense` (cosine), a named sparse vector
+// `bm25_scoped` (the query's term weights counted in the searched scope, see
+// `store::term_stats`), the [`super::ChunkPayload`] as the payload, `user` as the
+// tenant index, and every filter starting with the user.
+//
+// BM25 vectors are computed here, client-side, with the same encoder the embedded
+// store uses (`qdrant_edge::bm25_embed::EdgeBm25`, default configuration), so both
+// backends store and query identical sparse vectors.
+//
+// Durability: every write waits until the server has applied it (`wait: true`), so
+// it is in the server's write-ahead log when the call returns; [`Store::flush`] has
+// nothing left to do. Writes need no lock here: the server orders them.
 
 mod filter;
 mod payload;

@@ -1,11 +1,11 @@
 //! BM25 term statistics per searched scope, so a user's ranking depends only on that
 //! user's chunks and the question.
-//!
-//! Qdrant's IDF modifier counts document frequencies over the whole collection, every
-//! user together. Instead each chunk stores its BM25 term ids in the payload field
-//! [`TERMS`](super::payload::TERMS) (an integer index), the sparse vector has no modifier, and a search weighs
-//! each query term by Qdrant's own IDF formula with counts taken inside the search's
-//! filter: the user's chunks of the kind searched.
+
+// Qdrant's IDF modifier counts document frequencies over the whole collection, every
+// user together. Instead each chunk stores its BM25 term ids in the payload field
+// [`TERMS`](super::payload::TERMS) (an integer index), the sparse vector has no modifier, and a search weighs
+// each query term by Qdrant's own IDF formula with counts taken inside the search's
+// filter: the user's chunks of the kind searched.
 
 use crate::corpus::DocumentKind;
 

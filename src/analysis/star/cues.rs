@@ -1,11 +1,11 @@
 //! Cue phrases that hint at a sentence's STAR part, with weights.
-//!
-//! Each sentence (lower-cased) is matched against every phrase; a part's cue score is
-//! the sum of its matched weights, capped at [`MAX_CUE_SCORE`]. Strong, specific
-//! phrases weigh 2, softer ones 1. Besides the table, "I" followed by a past-tense verb
-//! ending in "-ed" ("I migrated", "I disagreed") adds [`GENERIC_ACTION_WEIGHT`] to
-//! Action, and a percentage, amount of money, multiplier or before/after pair adds
-//! [`QUANTITY_RESULT_WEIGHT`] to Result.
+
+// Each sentence (lower-cased) is matched against every phrase; a part's cue score is
+// the sum of its matched weights, capped at [`MAX_CUE_SCORE`]. Strong, specific
+// phrases weigh 2, softer ones 1. Besides the table, "I" followed by a past-tense verb
+// ending in "-ed" ("I migrated", "I disagreed") adds [`GENERIC_ACTION_WEIGHT`] to
+// Action, and a percentage, amount of money, multiplier or before/after pair adds
+// [`QUANTITY_RESULT_WEIGHT`] to Result.
 
 use std::sync::OnceLock;
 

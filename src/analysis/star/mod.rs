@@ -1,20 +1,20 @@
 //! STAR segmentation: which sentences are Situation, Task, Action and Result.
-//!
-//! The heuristic is transparent on purpose:
-//! 1. Each sentence gets a cue score per part from phrases ([`cues`]): "when I was",
-//!    "at my previous job" -> Situation; "my goal was", "I was asked to" -> Task;
-//!    "I decided", "I built", "so I" -> Action; "as a result", "in the end", "we
-//!    reduced", a percentage or before/after pair -> Result.
-//! 2. A positional prior is added: Situation is likely early (and the first sentence is
-//!    usually context), Result late; Task and Result cost a little unless a cue pays for
-//!    them, so an answer that never states its outcome has no Result. Action is the
-//!    default part.
-//! 3. A small dynamic programme picks the best labelling whose parts appear in the
-//!    order S -> T -> A -> R (any may be empty), so segments are contiguous.
-//!
-//! Known weaknesses: cue phrases are English and first-person; a story told out of
-//! order (result first) is forced into S -> T -> A -> R; a Task that is implied rather
-//! than stated reads as "no Task".
+
+// The heuristic is transparent on purpose:
+// 1. Each sentence gets a cue score per part from phrases ([`cues`]): "when I was",
+//    "at my previous job" -> Situation; "my goal was", "I was asked to" -> Task;
+//    "I decided", "I built", "so I" -> Action; "as a result", "in the end", "we
+//    reduced", a percentage or before/after pair -> Result.
+// 2. A positional prior is added: Situation is likely early (and the first sentence is
+//    usually context), Result late; Task and Result cost a little unless a cue pays for
+//    them, so an answer that never states its outcome has no Result. Action is the
+//    default part.
+// 3. A small dynamic programme picks the best labelling whose parts appear in the
+//    order S -> T -> A -> R (any may be empty), so segments are contiguous.
+//
+// Known weaknesses: cue phrases are English and first-person; a story told out of
+// order (result first) is forced into S -> T -> A -> R; a Task that is implied rather
+// than stated reads as "no Task".
 
 mod cues;
 

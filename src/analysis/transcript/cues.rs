@@ -1,15 +1,15 @@
 //! Timed cues shared by WebVTT, SRT and Whisper JSON: speaker names written in the cue
 //! text, and the checks that make timings trustworthy.
-//!
-//! Checks (each error names the cue's line or JSON field):
-//! - a cue may not end before it starts ([`TranscriptError::ReversedCue`]);
-//! - cues must be in start-time order ([`TranscriptError::CueOutOfOrder`]);
-//! - a cue may not start before the same speaker's previous cue ends
-//!   ([`TranscriptError::OverlappingCue`]). Different speakers may overlap: people
-//!   talk over each other, and diarized transcripts say so.
-//!
-//! A cue without a speaker continues the previous cue's speaker: captions split long
-//! speech across cues and name the speaker only on the first.
+
+// Checks (each error names the cue's line or JSON field):
+// - a cue may not end before it starts ([`TranscriptError::ReversedCue`]);
+// - cues must be in start-time order ([`TranscriptError::CueOutOfOrder`]);
+// - a cue may not start before the same speaker's previous cue ends
+//   ([`TranscriptError::OverlappingCue`]). Different speakers may overlap: people
+//   talk over each other, and diarized transcripts say so.
+//
+// A cue without a speaker continues the previous cue's speaker: captions split long
+// speech across cues and name the speaker only on the first.
 
 use std::collections::HashMap;
 

@@ -1,12 +1,12 @@
 //! Speaker labels written into the text: `Interviewer: ...`, `Me: ...`, `Q:`/`A:`,
 //! `**Candidate:**`, `SPEAKER_00: ...`, and what a label's name says about the role.
-//!
-//! Known names (interviewer, recruiter, Q, question / me, candidate, A, answer,
-//! interviewee) are always labels. Any other capitalised `Name:` prefix (one to three
-//! words, or a name with a parenthesis) is a label only when the text is a dialogue:
-//! at least [`MIN_GENERIC_LABEL_LINES`] lines carry such a prefix, or some line has a
-//! known label (`Recruiter: ...` then `Jo: ...`). So a stray `Tip: ...` in an answer is
-//! not taken for a speaker; STAR words and common headings are never labels.
+
+// Known names (interviewer, recruiter, Q, question / me, candidate, A, answer,
+// interviewee) are always labels. Any other capitalised `Name:` prefix (one to three
+// words, or a name with a parenthesis) is a label only when the text is a dialogue:
+// at least [`MIN_GENERIC_LABEL_LINES`] lines carry such a prefix, or some line has a
+// known label (`Recruiter: ...` then `Jo: ...`). So a stray `Tip: ...` in an answer is
+// not taken for a speaker; STAR words and common headings are never labels.
 
 /// How many lines must carry an unknown `Name:` prefix before such prefixes are
 /// taken for speaker labels.

@@ -1,18 +1,18 @@
 //! Reading a spoken answer's transcript: format detection, one parser per format, and
 //! who is speaking.
-//!
-//! - [`plain`] reads plain text, optionally with `Interviewer:` / `Me:` / `Q:` / `A:`
-//!   turns.
-//! - [`vtt`] reads WebVTT, with `<v Name>` voices.
-//! - [`srt`] reads SubRip.
-//! - [`whisper`] reads Whisper JSON (`segments` with `start`/`end`/`text`, per-word
-//!   `words` when present, a `speaker` per segment when diarized).
-//! - `roles` decides which speaker is the candidate and what the interviewer asked.
-//!
-//! A [`Turn`] is one cue, segment or labelled paragraph; consecutive turns may share a
-//! speaker (cues are kept apart so that the pauses between them can be measured).
-//! Malformed input gives a [`TranscriptError`] naming the line or JSON field, never a
-//! panic.
+
+// - [`plain`] reads plain text, optionally with `Interviewer:` / `Me:` / `Q:` / `A:`
+//   turns.
+// - [`vtt`] reads WebVTT, with `<v Name>` voices.
+// - [`srt`] reads SubRip.
+// - [`whisper`] reads Whisper JSON (`segments` with `start`/`end`/`text`, per-word
+//   `words` when present, a `speaker` per segment when diarized).
+// - `roles` decides which speaker is the candidate and what the interviewer asked.
+//
+// A [`Turn`] is one cue, segment or labelled paragraph; consecutive turns may share a
+// speaker (cues are kept apart so that the pauses between them can be measured).
+// Malformed input gives a [`TranscriptError`] naming the line or JSON field, never a
+// panic.
 
 mod cues;
 mod error;

@@ -1,11 +1,13 @@
-//! Plain-text transcripts: the answer as written, optionally with speaker prefixes
-//! (`Interviewer:`, `Me:`, `Q:`, `A:`, or names such as `Sarah:` used on two or more
-//! lines).
-//!
-//! A prefixed line starts a turn; following lines continue it. After a blank line an
-//! unprefixed paragraph still continues the turn, except after an interviewer's turn
-//! in a text that never labels the candidate: then it is the (unlabelled) answer.
-//! Plain text cannot be malformed; it has no timestamps.
+//! Plain-text transcripts: the answer as written, optionally with speaker prefixes.
+
+// Plain-text transcripts: the answer as written, optionally with speaker prefixes
+// (`Interviewer:`, `Me:`, `Q:`, `A:`, or names such as `Sarah:` used on two or more
+// lines).
+//
+// A prefixed line starts a turn; following lines continue it. After a blank line an
+// unprefixed paragraph still continues the turn, except after an interviewer's turn
+// in a text that never labels the candidate: then it is the (unlabelled) answer.
+// Plain text cannot be malformed; it has no timestamps.
 
 use super::labels::{generic_labels_allowed, label_of, role_hint, RoleHint};
 use super::RawTurn;

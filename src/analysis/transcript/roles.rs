@@ -1,18 +1,18 @@
 //! Who is the candidate: deciding each turn's [`Role`] and taking the question from the
 //! interviewer's first turn.
-//!
-//! Rules, in order:
-//! 1. No speaker names at all: everything is the candidate's answer.
-//! 2. Names that say "candidate" (`Me`, `A`, `Answer`, `Candidate`, `Interviewee`):
-//!    those speakers are the candidate, everyone else is an interviewer.
-//! 3. Otherwise names that say "interviewer" (`Interviewer`, `Q`, `Recruiter`) are
-//!    interviewers; of the other named speakers the one with most words is the
-//!    candidate (the rest are interviewers too).
-//! 4. Only unknown names (`SPEAKER_00`, `Sarah`): the speaker with most words is the
-//!    candidate; on a tie, the one who spoke first is the interviewer.
-//!
-//! Turns without a name are the candidate's. The question is the first run of
-//! consecutive interviewer turns.
+
+// Rules, in order:
+// 1. No speaker names at all: everything is the candidate's answer.
+// 2. Names that say "candidate" (`Me`, `A`, `Answer`, `Candidate`, `Interviewee`):
+//    those speakers are the candidate, everyone else is an interviewer.
+// 3. Otherwise names that say "interviewer" (`Interviewer`, `Q`, `Recruiter`) are
+//    interviewers; of the other named speakers the one with most words is the
+//    candidate (the rest are interviewers too).
+// 4. Only unknown names (`SPEAKER_00`, `Sarah`): the speaker with most words is the
+//    candidate; on a tie, the one who spoke first is the interviewer.
+//
+// Turns without a name are the candidate's. The question is the first run of
+// consecutive interviewer turns.
 
 use std::collections::HashMap;
 

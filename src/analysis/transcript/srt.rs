@@ -1,6 +1,8 @@
-//! SubRip (SRT) transcripts: blocks of a cue number, a `00:00:01,000 --> 00:00:04,000`
-//! line and the text. The cue number may be missing; markup (`<i>`, `{\an8}`) is
-//! removed. Speakers come from `Name:` prefixes in the text (see `labels`).
+//! SubRip (SRT) transcripts: numbered cues with `00:00:01,000 --> 00:00:04,000` times.
+
+// SubRip (SRT) transcripts: blocks of a cue number, a `00:00:01,000 --> 00:00:04,000`
+// line and the text. The cue number may be missing; markup (`<i>`, `{\an8}`) is
+// removed. Speakers come from `Name:` prefixes in the text (see `labels`).
 
 use super::cues::{clean_cue_text, into_turns, Cue};
 use super::vtt::{blocks, parse_timing};

@@ -1,8 +1,8 @@
 //! Cue timestamps of WebVTT (`00:01:02.500`, `01:02.500`) and SRT (`00:01:02,500`).
-//!
-//! Both formats are accepted with either decimal separator (`.` or `,`), since real
-//! files mix them up; minutes and seconds must be two digits below 60, the fraction
-//! one to three digits.
+
+// Both formats are accepted with either decimal separator (`.` or `,`), since real
+// files mix them up; minutes and seconds must be two digits below 60, the fraction
+// one to three digits.
 
 /// What a timestamp should look like, for error messages.
 pub(crate) const EXPECTED: &str = "HH:MM:SS.mmm (or MM:SS.mmm; SRT uses HH:MM:SS,mmm)";

@@ -1,8 +1,10 @@
-//! WebVTT transcripts: a `WEBVTT` header, then cues of an optional identifier, a
-//! `start --> end [settings]` line and the payload. `NOTE`, `STYLE` and `REGION` blocks
-//! are skipped. `<v Name>` voice spans name the speaker (a cue holding two voices gives
-//! two turns); other markup is removed. Without voices, `Name:` prefixes in the text
-//! are used (see `labels`).
+//! WebVTT transcripts: a `WEBVTT` header, then timed cues; `<v Name>` names speakers.
+
+// WebVTT transcripts: a `WEBVTT` header, then cues of an optional identifier, a
+// `start --> end [settings]` line and the payload. `NOTE`, `STYLE` and `REGION` blocks
+// are skipped. `<v Name>` voice spans name the speaker (a cue holding two voices gives
+// two turns); other markup is removed. Without voices, `Name:` prefixes in the text
+// are used (see `labels`).
 
 use super::cues::{clean_cue_text, into_turns, Cue};
 use super::timestamp::{parse_timestamp, EXPECTED};

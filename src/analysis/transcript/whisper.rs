@@ -1,15 +1,15 @@
 //! Whisper JSON transcripts, as written by openai-whisper, whisper.cpp (`-ojf` after
 //! conversion), WhisperX and the OpenAI `verbose_json` response:
-//!
-//! - `{"segments": [{"start": 0.0, "end": 4.2, "text": " ...", "words": [...]}]}`, or a
-//!   bare array of segments;
-//! - `words` per segment: `{"word" (or "text"), "start", "end"}`; a word without times
-//!   (WhisperX leaves numbers unaligned) takes the previous word's end;
-//! - top-level `words` (OpenAI `verbose_json`) are shared out to the segments by time;
-//! - `speaker` per segment (diarized; a string or a number);
-//! - no `segments` but a `text` string: read as plain text (no timings).
-//!
-//! Errors name the JSON field (`segments[2].end`).
+
+// - `{"segments": [{"start": 0.0, "end": 4.2, "text": " ...", "words": [...]}]}`, or a
+//   bare array of segments;
+// - `words` per segment: `{"word" (or "text"), "start", "end"}`; a word without times
+//   (WhisperX leaves numbers unaligned) takes the previous word's end;
+// - top-level `words` (OpenAI `verbose_json`) are shared out to the segments by time;
+// - `speaker` per segment (diarized; a string or a number);
+// - no `segments` but a `text` string: read as plain text (no timings).
+//
+// Errors name the JSON field (`segments[2].end`).
 
 use serde_json::Value;
 

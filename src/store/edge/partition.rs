@@ -1,17 +1,17 @@
 //! The parts of a scope (`store::payload::PARTITION`): a dense scan of a large scope
 //! split over threads.
-//!
-//! qdrant-edge 0.7.2 searches a shard's segments one after another on the calling
-//! thread, so a scan of a user's 400,000 story chunks runs on one core however many
-//! the machine has. The scan is bound by memory bandwidth, which a second core nearly
-//! doubles: each thread scans some of the scope's parts, one after another (each one
-//! indexed condition, like the scope alone), and the hits are merged (`store::ranked`). Exact (float) and
-//! int8 scans both split; a graph search does not, since the graphs are keyed by scope.
-//! A store holding chunks written before parts existed scans in one search.
-//!
-//! A scan splits only over cores that no other search is using (`Inner::searching`):
-//! under concurrent requests every core already runs a scan, and splitting would only
-//! add threads and merges.
+
+// qdrant-edge 0.7.2 searches a shard's segments one after another on the calling
+// thread, so a scan of a user's 400,000 story chunks runs on one core however many
+// the machine has. The scan is bound by memory bandwidth, which a second core nearly
+// doubles: each thread scans some of the scope's parts, one after another (each one
+// indexed condition, like the scope alone), and the hits are merged (`store::ranked`). Exact (float) and
+// int8 scans both split; a graph search does not, since the graphs are keyed by scope.
+// A store holding chunks written before parts existed scans in one search.
+//
+// A scan splits only over cores that no other search is using (`Inner::searching`):
+// under concurrent requests every core already runs a scan, and splitting would only
+// add threads and merges.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 

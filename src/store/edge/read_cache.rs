@@ -1,15 +1,15 @@
 //! What searches read from the shard, kept in memory until the next write.
-//!
-//! Decoded payloads by point id: a search asks Qdrant for point ids and scores only,
-//! and takes each point's payload from here; the ids not held are read in one
-//! `retrieve` and decoded once. Reading and decoding payloads (lz4, then JSON) was half
-//! the CPU time of a match on a 1,000-story bank, for the 120 or so candidates of its
-//! two lists, most of them the same from one question to the next. And the counts
-//! behind per-scope BM25 weights (`store::term_stats`), by scope and term.
-//!
-//! Every write to the shard forgets the whole map and starts a new epoch. A search
-//! stores what it read only if no write has finished since it asked, so a value read
-//! before a write can never be kept after it.
+
+// Decoded payloads by point id: a search asks Qdrant for point ids and scores only,
+// and takes each point's payload from here; the ids not held are read in one
+// `retrieve` and decoded once. Reading and decoding payloads (lz4, then JSON) was half
+// the CPU time of a match on a 1,000-story bank, for the 120 or so candidates of its
+// two lists, most of them the same from one question to the next. And the counts
+// behind per-scope BM25 weights (`store::term_stats`), by scope and term.
+//
+// Every write to the shard forgets the whole map and starts a new epoch. A search
+// stores what it read only if no write has finished since it asked, so a value read
+// before a write can never be kept after it.
 
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};

@@ -1,11 +1,11 @@
 //! Bringing a shard written by an older starcoach up to date when it opens.
-//!
-//! Its BM25 vector ([`LEGACY_SPARSE`]) has Qdrant's IDF modifier, which counts every
-//! user's chunks. The modifier belongs to the vector's configuration in every segment,
-//! so it cannot change in place: the upgrade creates [`SPARSE`] (no modifier), copies
-//! each chunk's term weights into it with the chunk's term ids in the payload
-//! (`store::term_stats`), and deletes the old vector. Every step can run again, so a
-//! crash part way leaves [`LEGACY_SPARSE`] in place and the next open starts over.
+
+// Its BM25 vector ([`LEGACY_SPARSE`]) has Qdrant's IDF modifier, which counts every
+// user's chunks. The modifier belongs to the vector's configuration in every segment,
+// so it cannot change in place: the upgrade creates [`SPARSE`] (no modifier), copies
+// each chunk's term weights into it with the chunk's term ids in the payload
+// (`store::term_stats`), and deletes the old vector. Every step can run again, so a
+// crash part way leaves [`LEGACY_SPARSE`] in place and the next open starts over.
 
 use std::collections::HashMap;
 

@@ -1,8 +1,11 @@
-//! Turning a [`SearchQuery`] into Qdrant server query requests: the same as the
-//! embedded store's (see `edge/request.rs`): a dense search scanning int8 copies,
-//! exact, or through the scope's graph (`store::dense`), and a BM25 search on the
-//! inverted index that also returns each chunk's term weights (a hybrid search runs
-//! both and fuses them, see `store::ranked`).
+//! A [`SearchQuery`] as Qdrant server query requests, the same as the embedded
+//! store's (`edge/request.rs`).
+
+// Turning a [`SearchQuery`] into Qdrant server query requests: the same as the
+// embedded store's (see `edge/request.rs`): a dense search scanning int8 copies,
+// exact, or through the scope's graph (`store::dense`), and a BM25 search on the
+// inverted index that also returns each chunk's term weights (a hybrid search runs
+// both and fuses them, see `store::ranked`).
 
 use qdrant_client::qdrant::{
     Filter, QuantizationSearchParamsBuilder, Query, QueryPoints, QueryPointsBuilder,

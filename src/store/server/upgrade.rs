@@ -1,8 +1,11 @@
 //! Bringing a collection written by an older starcoach up to date at connect, as the
-//! embedded store does when it opens (`edge/upgrade.rs`): [`SPARSE`] is created
-//! without modifier, each chunk's term weights are copied into it with its term ids in
-//! the payload (`store::term_stats`), and [`LEGACY_SPARSE`] is deleted. Every step can
-//! run again, so an interrupted upgrade starts over at the next connect.
+//! embedded store does when it opens (`edge/upgrade.rs`).
+
+// Bringing a collection written by an older starcoach up to date at connect, as the
+// embedded store does when it opens (`edge/upgrade.rs`): [`SPARSE`] is created
+// without modifier, each chunk's term weights are copied into it with its term ids in
+// the payload (`store::term_stats`), and [`LEGACY_SPARSE`] is deleted. Every step can
+// run again, so an interrupted upgrade starts over at the next connect.
 
 use std::collections::HashMap;
 

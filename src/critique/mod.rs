@@ -1,10 +1,6 @@
 //! Feedback on a spoken answer: the deterministic analysis, grounding in the user's
 //! stories, and an LLM critique checked against the transcript and the measured facts.
 
-// Feedback on a spoken answer: the deterministic analysis, grounding in the user's
-// stories, and an LLM critique against the rubric in `prompts/`, checked against the
-// transcript and the measured facts.
-//
 // - `schema`: the JSON schema the LLM must follow and its Rust types.
 // - `prompt`: `prompts/*.md` filled with the question, facts, story and transcript.
 // - `verify`: quotes must occur in the answer; outline figures must have a source.

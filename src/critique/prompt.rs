@@ -1,10 +1,6 @@
 //! The critique prompt: `prompts/*.md` (compiled in) filled with the question, the
 //! measured facts, the stored story and the transcript, within the context window.
 
-// The critique prompt: `prompts/*.md` (compiled in, so the binary needs no files at
-// run time) filled with the question, the measured facts, the stored story and the
-// transcript, kept inside the model's context window.
-
 use std::fmt::Write;
 
 use crate::analysis::{count_tokens, Analysis, Part};

@@ -1,10 +1,6 @@
 //! Checks on what the LLM wrote: quotes must occur in the candidate's words, and the
 //! outline may bring in no figure that neither the answer nor the story contains.
 
-// Checks on what the LLM wrote, against the transcript and the stored story: quotes
-// must occur in the candidate's words, and the outline may not bring in figures that
-// neither the answer nor the story contains.
-
 use std::collections::HashSet;
 
 /// Shortest quote (in words) that counts as evidence: shorter ones match anywhere.

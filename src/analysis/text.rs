@@ -150,25 +150,17 @@ pub(crate) fn answer(transcript: &Transcript) -> Answer {
             *count = ordinal;
         }
     }
-    let spans = sentence_spans(&answer.text);
+    let spans = crate::text::sentence_spans(&answer.text, &SentenceRules::SPOKEN);
     assign_sentences(&mut answer, &spans);
     answer
 }
 
-/// Byte ranges of the sentences of spoken text (see [`SentenceRules::SPOKEN`]).
-fn sentence_spans(text: &str) -> Vec<(usize, usize)> {
-    crate::text::sentence_spans(text, &SentenceRules::SPOKEN)
-        .into_iter()
-        .map(|span| (span.start, span.end))
-        .collect()
-}
-
 /// Give every word its sentence, dropping sentences without words and cutting
 /// overlong ones.
-fn assign_sentences(answer: &mut Answer, spans: &[(usize, usize)]) {
+fn assign_sentences(answer: &mut Answer, spans: &[std::ops::Range<usize>]) {
     let mut sentences = Vec::new();
     let mut w = 0;
-    for &(start, end) in spans {
+    for &std::ops::Range { start, end } in spans {
         let first = w;
         while w < answer.words.len() && answer.words[w].start < end {
             w += 1;

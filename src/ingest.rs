@@ -20,7 +20,7 @@ use tracing::{info, info_span, Instrument};
 
 use crate::chunk::{chunk_document, Chunk};
 use crate::corpus::{self, Document, DocumentKind, LineSpan, Skipped};
-use crate::embed::{EmbedError, Embedder};
+use crate::embed::{EmbedError, Embedder, TextRole};
 use crate::store::{ChunkPayload, ChunkPoint, Store, StoreError, StoredDocument};
 
 /// Errors that stop an ingest run (per-file problems are reported as skipped).
@@ -367,7 +367,7 @@ impl Ingestor {
             let embedded = async {
                 let texts: Vec<String> =
                     batch.iter().map(|(_, c, _)| c.embed_text.clone()).collect();
-                let vectors = self.embedder.embed(texts).await?;
+                let vectors = self.embedder.embed(texts, TextRole::Document).await?;
                 Ok::<_, IngestError>(
                     batch
                         .iter()

@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use starcoach::embed::{default_model_dir, EmbedError, Embedder, LocalEmbedder};
+use starcoach::embed::{default_model_dir, EmbedError, Embedder, LocalEmbedder, TextRole};
 
 const MIN_COSINE: f32 = 0.999;
 
@@ -195,10 +195,14 @@ fn small_batches_and_shuffled_order_give_the_same_vectors() {
 async fn async_embed_matches_sync() {
     let Some(embedder) = embedder() else { return };
     let reference = reference();
-    assert!(embedder.embed(Vec::new()).await.expect("empty").is_empty());
+    assert!(embedder
+        .embed(Vec::new(), TextRole::Document)
+        .await
+        .expect("empty")
+        .is_empty());
     assert!(embedder.embed_sync(&[]).expect("empty").is_empty());
     let got = embedder
-        .embed(reference.sentences.clone())
+        .embed(reference.sentences.clone(), TextRole::Document)
         .await
         .expect("embed");
     check_against_reference("async", &got, &reference);

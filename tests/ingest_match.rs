@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use starcoach::app::Coach;
-use starcoach::embed::{EmbedError, Embedder};
+use starcoach::embed::{EmbedError, Embedder, TextRole};
 use starcoach::ingest::{DocumentAction, NoProgress};
 use starcoach::retrieve::MatchRequest;
 use starcoach::store::EdgeStore;
@@ -214,11 +214,11 @@ impl Embedder for FailingAfterBatchesEmbedder {
     fn model_id(&self) -> &str {
         self.inner.model_id()
     }
-    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+    async fn embed(&self, texts: Vec<String>, role: TextRole) -> Result<Vec<Vec<f32>>, EmbedError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) >= self.ok_batches {
             return Err(EmbedError::Inference("injected failure".into()));
         }
-        self.inner.embed(texts).await
+        self.inner.embed(texts, role).await
     }
 }
 

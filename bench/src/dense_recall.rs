@@ -10,7 +10,7 @@ use std::path::Path;
 use std::time::Instant;
 
 use starcoach::corpus::DocumentKind;
-use starcoach::embed::Embedder;
+use starcoach::embed::{Embedder, TextRole};
 use starcoach::store::{EdgeOptions, EdgeStore, SearchMode, SearchQuery, Store};
 use starcoach::store::{GRAPH_EF, RESCORE_OVERSAMPLING};
 
@@ -56,7 +56,7 @@ pub async fn measure(
     let texts: Vec<String> = (0..questions)
         .map(|i| bank::question(1_000_000 + i, true))
         .collect();
-    let vectors = embedder.embed(texts).await?;
+    let vectors = embedder.embed(texts, TextRole::Document).await?;
     let (mut search_ms, mut exact_ms) = (Vec::new(), Vec::new());
     let (mut found, mut expected, mut tied, mut shortfall) = (0, 0, 0, 0.0);
     for dense in vectors {

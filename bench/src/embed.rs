@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use starcoach::chunk::chunk_document;
 use starcoach::corpus::parse_text;
-use starcoach::embed::Embedder;
+use starcoach::embed::{Embedder, TextRole};
 
 /// The sentences both sides embed, and how many of them are also embedded one by one.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -91,17 +91,24 @@ pub async fn measure(
     runs: usize,
 ) -> anyhow::Result<Throughput> {
     embedder
-        .embed(set.sentences.iter().take(64).cloned().collect())
+        .embed(
+            set.sentences.iter().take(64).cloned().collect(),
+            TextRole::Document,
+        )
         .await?;
     let mut best = f64::INFINITY;
     for _ in 0..runs.max(1) {
         let started = Instant::now();
-        embedder.embed(set.sentences.clone()).await?;
+        embedder
+            .embed(set.sentences.clone(), TextRole::Document)
+            .await?;
         best = best.min(started.elapsed().as_secs_f64());
     }
     let started = Instant::now();
     for sentence in set.sentences.iter().take(set.single) {
-        embedder.embed(vec![sentence.clone()]).await?;
+        embedder
+            .embed(vec![sentence.clone()], TextRole::Query)
+            .await?;
     }
     let single = started.elapsed().as_secs_f64();
     Ok(Throughput {

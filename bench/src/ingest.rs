@@ -9,7 +9,7 @@ use starcoach::app::Coach;
 use starcoach::chunk::chunk_document;
 use starcoach::config::Settings;
 use starcoach::corpus::{collect_files, parse_file};
-use starcoach::embed::Embedder;
+use starcoach::embed::{Embedder, TextRole};
 use starcoach::ingest::NoProgress;
 use starcoach::store::{EdgeOptions, EdgeStore, Store};
 
@@ -64,7 +64,7 @@ pub async fn embed_only(
 ) -> anyhow::Result<f64> {
     let started = Instant::now();
     for batch in texts.chunks(write_batch.max(1)) {
-        embedder.embed(batch.to_vec()).await?;
+        embedder.embed(batch.to_vec(), TextRole::Document).await?;
     }
     Ok(started.elapsed().as_secs_f64())
 }

@@ -20,7 +20,7 @@ use rayon::prelude::*;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use super::bert::{BertConfig, BertEncoder};
-use super::{EmbedError, Embedder};
+use super::{EmbedError, Embedder, TextRole};
 
 /// Identifier stored alongside the vectors.
 pub const MODEL_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
@@ -210,7 +210,12 @@ impl Embedder for LocalEmbedder {
         MODEL_ID
     }
 
-    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError> {
+    /// MiniLM has no prompts: both roles embed the text as it is.
+    async fn embed(
+        &self,
+        texts: Vec<String>,
+        _role: TextRole,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
         if texts.is_empty() {
             return Ok(Vec::new());
         }

@@ -4,20 +4,33 @@ use async_trait::async_trait;
 
 mod attention;
 mod bert;
+mod embeddinggemma;
+mod gemma;
 mod kernels;
 mod local;
 mod small_product;
+pub use embeddinggemma::GemmaEmbedder;
 pub use local::LocalEmbedder;
 
 /// Errors from an embedding backend.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
-    #[error("embedding model not found at {path}: run `starcoach setup` (or `bash scripts/setup-model.sh`) to download it, or set STARCOACH__EMBEDDING__MODEL_DIR")]
+    #[error("embedding model not found at {path}: run `bash scripts/setup-model.sh` (add `embeddinggemma --accept-gemma-terms` for EmbeddingGemma) to download it, or set STARCOACH__EMBEDDING__MODEL_DIR")]
     ModelMissing { path: String },
     #[error("could not load the embedding model from {path}: {reason}")]
     ModelLoad { path: String, reason: String },
     #[error("embedding failed: {0}")]
     Inference(String),
+}
+
+/// What a text is to the search: models such as EmbeddingGemma embed a question and a
+/// stored text with different prompts; MiniLM embeds both alike.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TextRole {
+    /// A question or another text to search with.
+    Query,
+    /// A stored text to be found.
+    Document,
 }
 
 /// A text embedder producing L2-normalised vectors of a fixed dimension.
@@ -27,8 +40,40 @@ pub trait Embedder: Send + Sync {
     fn dimension(&self) -> usize;
     /// Model identifier, stored with the vectors so that a model change is detected.
     fn model_id(&self) -> &str;
-    /// Embed a batch of texts; the output has one vector per input, in order.
-    async fn embed(&self, texts: Vec<String>) -> Result<Vec<Vec<f32>>, EmbedError>;
+    /// Embed a batch of texts in one role; the output has one vector per input, in order.
+    async fn embed(&self, texts: Vec<String>, role: TextRole) -> Result<Vec<Vec<f32>>, EmbedError>;
 }
 
-pub use crate::config::default_model_dir;
+pub use crate::config::{default_model_dir, model_cache_dir, EmbeddingModel};
+
+/// Load the embedder `settings` configure (model, folder, batch, dimensions), on a
+/// blocking thread.
+pub async fn open(
+    settings: &crate::config::Settings,
+) -> Result<std::sync::Arc<dyn Embedder>, EmbedError> {
+    let model = settings.embedding.model;
+    let dir = settings.model_dir();
+    let batch = settings.embedding.batch_size;
+    let dimensions = settings.embedding.dimensions;
+    tokio::task::spawn_blocking(move || load_local(model, &dir, batch, dimensions))
+        .await
+        .map_err(|e| EmbedError::Inference(format!("loading the model failed: {e}")))?
+}
+
+/// Load the configured local model from `dir`; `dimensions` 0 keeps the model's own.
+/// Blocks while the weights load (seconds): call it from a blocking task.
+pub fn load_local(
+    model: EmbeddingModel,
+    dir: &std::path::Path,
+    batch_size: usize,
+    dimensions: usize,
+) -> Result<std::sync::Arc<dyn Embedder>, EmbedError> {
+    Ok(match model {
+        EmbeddingModel::Minilm => std::sync::Arc::new(LocalEmbedder::load(dir, batch_size)?),
+        EmbeddingModel::Embeddinggemma => std::sync::Arc::new(GemmaEmbedder::load(
+            dir,
+            batch_size,
+            (dimensions != 0).then_some(dimensions),
+        )?),
+    })
+}

@@ -9,7 +9,7 @@ use crate::competency::CompetencySet;
 use crate::config::{ConfigError, Settings, StoreSettings};
 use crate::coverage::CoverageReport;
 use crate::critique::{Critic, Critique, CritiqueError, CritiqueRequest};
-use crate::embed::{EmbedError, Embedder, LocalEmbedder};
+use crate::embed::{EmbedError, Embedder};
 use crate::ingest::{IngestError, IngestProgress, Ingestor, NoProgress};
 use crate::llm::LlmClient;
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse, Retriever};
@@ -52,13 +52,9 @@ impl Coach {
         // Read now, so that a bad list stops start-up instead of failing every request.
         CompetencySet::load(&settings.retrieval.competencies_file)
             .map_err(|reason| ConfigError::setting("retrieval.competencies_file", reason))?;
-        let model_dir = settings.model_dir();
-        let batch = settings.embedding.batch_size;
-        let embedder = tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, batch))
-            .await
-            .map_err(|e| EmbedError::Inference(e.to_string()))??;
-        let embedder: Arc<dyn Embedder> = Arc::new(embedder);
+        let embedder = crate::embed::open(&settings).await?;
         let store = open_store(&settings.store, embedder.dimension()).await?;
+        store.bind_model(embedder.model_id()).await?;
         Ok(Self::from_parts(settings, store, embedder))
     }
 

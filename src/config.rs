@@ -1,6 +1,7 @@
 //! All configuration in one place: `config/default.toml` < `config/local.toml` <
 //! `STARCOACH__*` environment variables (`__` separates levels).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use std::fmt;
@@ -118,11 +119,62 @@ fn default_collection() -> String {
     "starcoach".into()
 }
 
+/// The embedding models starcoach can run.
+#[derive(
+    Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq, Hash, PartialOrd, Ord,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum EmbeddingModel {
+    /// all-MiniLM-L6-v2, 384 dimensions, local (candle): fast, English.
+    #[default]
+    Minilm,
+    /// EmbeddingGemma-300M, 768 dimensions (Matryoshka to 512/256/128), local (candle).
+    Embeddinggemma,
+}
+
+impl EmbeddingModel {
+    /// The name used in config, on the command line and in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Minilm => "minilm",
+            Self::Embeddinggemma => "embeddinggemma",
+        }
+    }
+
+    /// Folder under `$STARCOACH_CACHE/models` that set-up writes the model into.
+    fn cache_folder(self) -> &'static str {
+        match self {
+            Self::Minilm => "all-MiniLM-L6-v2",
+            Self::Embeddinggemma => "embeddinggemma-300m",
+        }
+    }
+}
+
+impl std::str::FromStr for EmbeddingModel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "minilm" => Ok(Self::Minilm),
+            "embeddinggemma" => Ok(Self::Embeddinggemma),
+            other => Err(format!(
+                "unknown embedding model '{other}' (minilm or embeddinggemma)"
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EmbeddingSettings {
-    /// Empty means the default cache location (see [`default_model_dir`]).
+    /// Which model embeds questions and stored texts.
+    #[serde(default)]
+    pub model: EmbeddingModel,
+    /// Empty means the model's folder in the default cache (see [`model_cache_dir`]).
     pub model_dir: PathBuf,
     pub batch_size: usize,
+    /// Matryoshka truncation for EmbeddingGemma (768, 512, 256 or 128); 0 keeps the
+    /// model's full dimension.
+    #[serde(default)]
+    pub dimensions: usize,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -143,6 +195,22 @@ pub struct RetrievalSettings {
     #[serde(default)]
     pub ranking: RankingSettings,
     /// Fit-level thresholds (see [`FitSettings`]).
+    #[serde(default)]
+    pub fit: FitSettings,
+    /// Ranking and fit calibrated for other embedding models
+    /// (`[retrieval.models.<model>.ranking]`, `[retrieval.models.<model>.fit]`): used in
+    /// place of `ranking` and `fit` when `embedding.model` names that model. `ranking`
+    /// and `fit` above are MiniLM's.
+    #[serde(default)]
+    pub models: BTreeMap<EmbeddingModel, ModelCalibration>,
+}
+
+/// Ranking and fit settings calibrated for one embedding model (each section may be
+/// partial: what it leaves out takes the built-in default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ModelCalibration {
+    #[serde(default)]
+    pub ranking: RankingSettings,
     #[serde(default)]
     pub fit: FitSettings,
 }
@@ -212,8 +280,10 @@ impl Default for Settings {
                 graph_search: false,
             },
             embedding: EmbeddingSettings {
+                model: EmbeddingModel::Minilm,
                 model_dir: PathBuf::new(),
                 batch_size: 32,
+                dimensions: 0,
             },
             ingest: IngestSettings { write_batch: 64 },
             retrieval: RetrievalSettings {
@@ -224,6 +294,7 @@ impl Default for Settings {
                 competencies_file: PathBuf::new(),
                 ranking: Default::default(),
                 fit: Default::default(),
+                models: default_model_calibrations(),
             },
             server: ServerSettings {
                 addr: "127.0.0.1:8787".into(),
@@ -440,6 +511,26 @@ impl Default for RankingSettings {
     }
 }
 
+/// The calibrations `config/default.toml` gives for models other than MiniLM (kept equal
+/// to the file by a test).
+fn default_model_calibrations() -> BTreeMap<EmbeddingModel, ModelCalibration> {
+    BTreeMap::from([(
+        EmbeddingModel::Embeddinggemma,
+        ModelCalibration {
+            ranking: RankingSettings {
+                bm25_weight: 0.75,
+                ..RankingSettings::default()
+            },
+            fit: FitSettings {
+                strong: 0.44,
+                workable: 0.344,
+                gap: 0.327,
+                ..FitSettings::default()
+            },
+        },
+    )])
+}
+
 /// Thresholds on the fit score (`[retrieval.fit]`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -476,6 +567,12 @@ impl Default for FitSettings {
 /// `$STARCOACH_CACHE/models/all-MiniLM-L6-v2`, with `STARCOACH_CACHE` defaulting to
 /// `$HOME/.cache/starcoach`. (`embedding.model_dir` overrides it.)
 pub fn default_model_dir() -> PathBuf {
+    model_cache_dir(EmbeddingModel::Minilm)
+}
+
+/// Where set-up puts `model`: `$STARCOACH_CACHE/models/<folder>`, the cache defaulting to
+/// `$HOME/.cache/starcoach`.
+pub fn model_cache_dir(model: EmbeddingModel) -> PathBuf {
     let cache = match std::env::var_os("STARCOACH_CACHE") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => std::env::var_os("HOME")
@@ -485,7 +582,7 @@ pub fn default_model_dir() -> PathBuf {
             .join(".cache")
             .join("starcoach"),
     };
-    cache.join("models").join("all-MiniLM-L6-v2")
+    cache.join("models").join(model.cache_folder())
 }
 
 /// Time kept back from a request's timeout to build and send a fallback answer.
@@ -519,11 +616,44 @@ impl Settings {
     /// Load from `config_dir/default.toml`, then `config_dir/local.toml`, then the
     /// environment. Missing files are fine: the built-in defaults equal default.toml.
     pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
-        let settings: Settings = Self::figment(config_dir)
+        let mut settings: Settings = Self::figment(config_dir)
             .extract()
             .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
         settings.validate()?;
+        // As loaded, `retrieval.ranking` and `retrieval.fit` are MiniLM's.
+        settings.calibrate_for(EmbeddingModel::Minilm);
         Ok(settings)
+    }
+
+    /// Keep the current ranking and fit as `model`'s calibration (unless it has one),
+    /// then take the configured model's.
+    fn calibrate_for(&mut self, current: EmbeddingModel) {
+        let retrieval = &mut self.retrieval;
+        retrieval
+            .models
+            .entry(current)
+            .or_insert_with(|| ModelCalibration {
+                ranking: retrieval.ranking.clone(),
+                fit: retrieval.fit.clone(),
+            });
+        if let Some(calibration) = retrieval.models.get(&self.embedding.model) {
+            retrieval.ranking = calibration.ranking.clone();
+            retrieval.fit = calibration.fit.clone();
+        }
+    }
+
+    /// Switch to another embedding model with its calibration: its own folder in the
+    /// cache (a configured `model_dir` belonged to the previous model) and its full
+    /// dimension.
+    pub fn use_model(&mut self, model: EmbeddingModel) {
+        let current = self.embedding.model;
+        if model == current {
+            return;
+        }
+        self.embedding.model = model;
+        self.embedding.model_dir = PathBuf::new();
+        self.embedding.dimensions = 0;
+        self.calibrate_for(current);
     }
 
     /// What parsing cannot check: user names that ingest accepts, key digests that can
@@ -566,6 +696,21 @@ impl Settings {
                 return Err(ConfigError::setting(key, "must be at least 1"));
             }
         }
+        let dims = self.embedding.dimensions;
+        let allowed: &[usize] = match self.embedding.model {
+            EmbeddingModel::Minilm => &[0, 384],
+            EmbeddingModel::Embeddinggemma => &[0, 768, 512, 256, 128],
+        };
+        if !allowed.contains(&dims) {
+            return Err(ConfigError::setting(
+                "embedding.dimensions",
+                format!(
+                    "{} gives one of {:?} (0: the model's own), got {dims}",
+                    self.embedding.model.name(),
+                    &allowed[1..]
+                ),
+            ));
+        }
         Ok(())
     }
 
@@ -596,7 +741,7 @@ impl Settings {
     /// The model directory to load, resolving the empty default.
     pub fn model_dir(&self) -> PathBuf {
         if self.embedding.model_dir.as_os_str().is_empty() {
-            default_model_dir()
+            model_cache_dir(self.embedding.model)
         } else {
             self.embedding.model_dir.clone()
         }
@@ -696,6 +841,30 @@ mod tests {
         let mut settings = Settings::default();
         settings.embedding.batch_size = 0;
         assert_eq!(setting_error(&settings).0, "embedding.batch_size");
+        let mut settings = Settings::default();
+        settings.embedding.dimensions = 256;
+        assert_eq!(setting_error(&settings).0, "embedding.dimensions");
+        settings.embedding.model = EmbeddingModel::Embeddinggemma;
+        assert!(settings.validate().is_ok());
+        settings.embedding.dimensions = 300;
+        assert_eq!(setting_error(&settings).0, "embedding.dimensions");
+    }
+
+    #[test]
+    fn each_model_gets_its_own_calibration_and_switching_back_restores_minilm() {
+        let mut settings = Settings::default();
+        settings.retrieval.fit.gap = 0.111;
+        let gemma = settings.retrieval.models[&EmbeddingModel::Embeddinggemma].clone();
+        settings.embedding.model_dir = PathBuf::from("/somewhere/minilm");
+        settings.use_model(EmbeddingModel::Embeddinggemma);
+        assert_eq!(settings.retrieval.fit, gemma.fit);
+        assert_eq!(settings.retrieval.ranking, gemma.ranking);
+        assert_eq!(
+            settings.model_dir(),
+            model_cache_dir(EmbeddingModel::Embeddinggemma)
+        );
+        settings.use_model(EmbeddingModel::Minilm);
+        assert_eq!(settings.retrieval.fit.gap, 0.111);
         let settings = Settings {
             default_user: "a b".into(),
             ..Settings::default()

@@ -94,9 +94,13 @@ enum Command {
         #[arg(long, default_value = "tests/eval/questions.toml")]
         labels: PathBuf,
         /// Keep the evaluation store in this directory (reused, so the next run embeds
-        /// nothing) instead of a temporary one.
+        /// nothing) instead of a temporary one; with several models, one subdirectory each.
         #[arg(long)]
         eval_store: Option<PathBuf>,
+        /// Embedding model(s) to evaluate, each with its calibration (repeat or separate
+        /// by commas: `--model minilm,embeddinggemma`); default: the configured one.
+        #[arg(long, value_delimiter = ',')]
+        model: Vec<starcoach::embed::EmbeddingModel>,
     },
     /// Serve the HTTP API.
     Serve {
@@ -268,14 +272,39 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             split,
             labels,
             eval_store,
+            model,
         } => {
             let labels = starcoach::eval::LabelSet::load(&labels)?;
-            let report =
-                starcoach::eval::run_with_settings(settings, &labels, split, eval_store).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+            let models = if model.is_empty() {
+                vec![settings.embedding.model]
             } else {
-                print!("{}", starcoach::render::eval(&report));
+                model
+            };
+            let mut reports = Vec::new();
+            for &model in &models {
+                let mut settings = settings.clone();
+                settings.use_model(model);
+                let store = eval_store.as_ref().map(|dir| {
+                    if models.len() > 1 {
+                        dir.join(model.name())
+                    } else {
+                        dir.clone()
+                    }
+                });
+                reports.push(
+                    starcoach::eval::run_with_settings(settings, &labels, split, store).await?,
+                );
+            }
+            if json {
+                if let [report] = reports.as_slice() {
+                    println!("{}", serde_json::to_string_pretty(report)?);
+                } else {
+                    println!("{}", serde_json::to_string_pretty(&reports)?);
+                }
+            } else {
+                for report in &reports {
+                    print!("{}", starcoach::render::eval(report));
+                }
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -33,7 +33,7 @@ use std::time::{Duration, Instant};
 
 use starcoach::app::Coach;
 use starcoach::config::Settings;
-use starcoach::embed::{Embedder, LocalEmbedder};
+use starcoach::embed::Embedder;
 use starcoach::retrieve::MatchRequest;
 use starcoach::store::EdgeOptions;
 use table::{Figure, Row, Section, Target, Unit};
@@ -182,11 +182,7 @@ async fn run_in(
     };
 
     say("loading the model");
-    let model_dir = settings.model_dir();
-    let batch = settings.embedding.batch_size;
-    let embedder: Arc<dyn Embedder> = Arc::new(
-        tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, batch)).await??,
-    );
+    let embedder: Arc<dyn Embedder> = starcoach::embed::open(settings).await?;
 
     sections.push(embedding_section(embedder.as_ref(), set, args.peer.as_deref()).await?);
 

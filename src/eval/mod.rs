@@ -18,10 +18,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::app::Coach;
 use crate::config::Settings;
-use crate::embed::{EmbedError, Embedder, LocalEmbedder};
+use crate::embed::EmbedError;
 use crate::ingest::{IngestError, Ingestor, NoProgress};
 use crate::retrieve::{MatchError, Method, RankedStory, Retriever};
 use crate::store::{EdgeStore, Store, StoreError};
+
+mod calibrate;
+pub use calibrate::{fit_thresholds, FitCalibration};
 
 /// Errors of an evaluation run.
 #[derive(Debug, thiserror::Error)]
@@ -205,6 +208,8 @@ pub struct SplitReport {
     pub methods: Vec<MethodMetrics>,
     /// How often the competency detected first is the labeled one.
     pub competency: CompetencyMetrics,
+    /// The hybrid method's fit thresholds read off this split (use the dev half's).
+    pub calibration: Option<FitCalibration>,
 }
 
 /// Question-to-competency mapping against the labels.
@@ -301,6 +306,8 @@ impl QuestionResult {
 /// The evaluation report (`starcoach eval --json`).
 #[derive(Debug, Clone, Serialize)]
 pub struct EvalReport {
+    /// The embedding model evaluated (its stored identifier).
+    pub model: String,
     pub split: SplitFilter,
     /// One entry per half evaluated (dev, heldout) and for both together.
     pub splits: Vec<SplitReport>,
@@ -348,17 +355,13 @@ pub async fn run_with_settings(
         path: dir.display().to_string(),
         source,
     })?;
-    let model_dir = settings.model_dir();
-    let batch = settings.embedding.batch_size;
-    let embedder = tokio::task::spawn_blocking(move || LocalEmbedder::load(&model_dir, batch))
-        .await
-        .map_err(|e| EmbedError::Inference(e.to_string()))??;
-    let embedder: std::sync::Arc<dyn Embedder> = std::sync::Arc::new(embedder);
+    let embedder = crate::embed::open(&settings).await?;
     let dim = embedder.dimension();
     let store_path = dir.clone();
     let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_path, dim))
         .await
         .map_err(|e| StoreError::Backend(e.to_string()))??;
+    store.bind_model(embedder.model_id()).await?;
     settings.store.path = dir;
     let coach = Coach::from_parts(settings, std::sync::Arc::new(store), embedder);
     run(
@@ -460,9 +463,11 @@ pub async fn run(
             questions: qs.len(),
             methods: Method::ALL.iter().map(|&m| metrics(m, &qs)).collect(),
             competency: CompetencyMetrics::of(&qs),
+            calibration: fit_thresholds(&qs, Method::Hybrid),
         });
     }
     Ok(EvalReport {
+        model: retriever.model_id().to_owned(),
         split,
         splits,
         questions,

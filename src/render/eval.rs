@@ -8,7 +8,7 @@ use crate::retrieve::Method;
 /// The report as text: a table per split, then the misses of the hybrid method
 /// (with what dense-only did on the same question).
 pub fn eval(report: &EvalReport) -> String {
-    let mut out = String::new();
+    let mut out = format!("model {}\n", report.model);
     for s in &report.splits {
         let _ = writeln!(
             out,
@@ -54,6 +54,13 @@ pub fn eval(report: &EvalReport) -> String {
             "  competency detection: first {:.3}, among the detected {:.3} ({} labeled)",
             s.competency.top1, s.competency.detected, s.competency.labeled
         );
+        if let Some(c) = &s.calibration {
+            let _ = writeln!(
+                out,
+                "  fit thresholds read off this half (hybrid): strong {} workable {} gap {} (gap F1 {:.3}; {} acceptable and {} other stories, {} gaps)",
+                c.strong, c.workable, c.gap, c.gap_f1, c.acceptable, c.others, c.gaps
+            );
+        }
         out.push('\n');
     }
     let misses: Vec<&QuestionResult> = report

@@ -42,7 +42,7 @@ use self::rank::{Lists, StoryScore};
 use crate::competency::{CompetencyIndex, CompetencyScore, CompetencySet};
 use crate::config::RetrievalSettings;
 use crate::corpus::{DocumentKind, LineSpan, SectionKind};
-use crate::embed::{EmbedError, Embedder};
+use crate::embed::{EmbedError, Embedder, TextRole};
 use crate::store::{ChunkHit, SearchMode, SearchQuery, Store, StoreError};
 pub use crate::vector::dot;
 use crate::vector::normalise;
@@ -292,6 +292,11 @@ impl Retriever {
         &self.settings
     }
 
+    /// The identifier of the model questions are embedded with.
+    pub fn model_id(&self) -> &str {
+        self.embedder.model_id()
+    }
+
     /// The embedded competency list (embedded on the first call, then shared).
     pub async fn competency_index(&self) -> Result<Arc<CompetencyIndex>, MatchError> {
         self.competencies
@@ -347,7 +352,7 @@ impl Retriever {
         if !missing.is_empty() {
             let vectors = self
                 .embedder
-                .embed(missing.clone())
+                .embed(missing.clone(), TextRole::Query)
                 .instrument(info_span!("match.embed", n = missing.len()))
                 .await?;
             if vectors.len() != missing.len() {
@@ -805,7 +810,7 @@ impl Retriever {
             unique.dedup();
             let vectors = self
                 .embedder
-                .embed(unique.clone())
+                .embed(unique.clone(), TextRole::Document)
                 .instrument(info_span!("match.embed_sentences", n = unique.len()))
                 .await?;
             let by_text: HashMap<String, Arc<Vec<f32>>> = unique

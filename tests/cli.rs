@@ -297,3 +297,95 @@ fn bad_settings_stop_start_up_with_exit_code_2_naming_the_key() {
         assert!(!stderr.contains("sk-raw-key-pasted"), "{stderr}");
     }
 }
+
+/// EmbeddingGemma end to end: refused on a MiniLM store with the fix named, then its own
+/// store ingests and matches (needs `bash scripts/setup-model.sh embeddinggemma
+/// --accept-gemma-terms`; skipped without it unless the model is required).
+#[test]
+fn another_model_is_refused_on_a_store_it_did_not_write_and_works_on_its_own() {
+    use starcoach::embed::{model_cache_dir, EmbeddingModel};
+    let gemma_dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
+    if !gemma_dir.join("model.safetensors").is_file() {
+        assert!(
+            std::env::var_os("STARCOACH_REQUIRE_MODEL").is_none(),
+            "EmbeddingGemma is required but missing at {}",
+            gemma_dir.display()
+        );
+        eprintln!("SKIPPED: no EmbeddingGemma at {}", gemma_dir.display());
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let minilm_store = tmp.path().join("minilm");
+    let out = starcoach(&minilm_store)
+        .args(["ingest", "corpus/story-bank.md"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gemma = |store: &std::path::Path| {
+        let mut cmd = starcoach(store);
+        cmd.env("STARCOACH__EMBEDDING__MODEL", "embeddinggemma")
+            .env("STARCOACH__EMBEDDING__MODEL_DIR", &gemma_dir);
+        cmd
+    };
+    let out = gemma(&minilm_store)
+        .args([
+            "match",
+            "Tell me about a time you disagreed with your manager",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("[embedding] model"), "{stderr}");
+    // The MiniLM store is untouched and still answers.
+    let out = starcoach(&minilm_store)
+        .args([
+            "match",
+            "Tell me about a time you disagreed with your manager",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let gemma_store = tmp.path().join("gemma");
+    let out = gemma(&gemma_store)
+        .args(["ingest", "corpus/story-bank.md", "--json"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = gemma(&gemma_store)
+        .args([
+            "match",
+            "Tell me about a time you disagreed with your manager",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let first = &answer["stories"][0];
+    assert!(first["title"].as_str().is_some(), "{answer}");
+    assert_eq!(
+        std::fs::read_to_string(gemma_store.join("starcoach-embedding-model"))
+            .unwrap()
+            .trim(),
+        "google/embeddinggemma-300m"
+    );
+}

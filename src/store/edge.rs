@@ -64,6 +64,8 @@ const SCROLL_PAGE: usize = 1_000;
 /// File in the store directory saying the next `optimize` must rebuild segments with
 /// deleted points (see `Inner::mark_graph_rebuild`).
 const REBUILD_MARKER: &str = "starcoach-rebuild-graphs";
+/// File in the store directory naming the embedding model of its vectors.
+const MODEL_FILE: &str = "starcoach-embedding-model";
 /// File in the store directory saying its dense index is being rebuilt for a new
 /// layout: present at open, the rebuild was interrupted and runs again.
 const RELAYOUT_MARKER: &str = "starcoach-relayout";
@@ -338,6 +340,14 @@ impl Store for EdgeStore {
     #[tracing::instrument(skip_all)]
     async fn flush(&self) -> Result<(), StoreError> {
         self.run(Inner::flush).await
+    }
+
+    async fn bind_model(&self, model_id: &str) -> Result<(), StoreError> {
+        let path = self.inner.path.join(MODEL_FILE);
+        let model_id = model_id.to_owned();
+        tokio::task::spawn_blocking(move || bind_model_file(&path, &model_id))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
     }
 
     #[tracing::instrument(skip_all)]
@@ -856,6 +866,22 @@ fn load_error(dir: &Path, error: OperationError) -> StoreError {
         };
     }
     open_error(dir, reason)
+}
+
+/// See [`Store::bind_model`]: the model is one line in a file of the store directory.
+fn bind_model_file(path: &Path, model_id: &str) -> Result<(), StoreError> {
+    match std::fs::read_to_string(path) {
+        Ok(stored) if stored.trim() == model_id => Ok(()),
+        Ok(stored) => Err(StoreError::ModelMismatch {
+            stored: stored.trim().to_owned(),
+            expected: model_id.to_owned(),
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            std::fs::write(path, format!("{model_id}\n"))
+                .map_err(|e| backend("record the model", e))
+        }
+        Err(e) => Err(backend("read the recorded model", e)),
+    }
 }
 
 fn open_error(dir: &Path, reason: impl fmt::Display) -> StoreError {

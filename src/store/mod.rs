@@ -26,8 +26,10 @@ pub enum StoreError {
     Locked { path: String },
     #[error("could not open the store at {path}: {reason}")]
     Open { path: String, reason: String },
-    #[error("the store holds {stored}-dimensional vectors but the embedder produces {expected}: ingest into a new store directory (or, on a Qdrant server, a new collection)")]
+    #[error("the store holds {stored}-dimensional vectors but the embedder produces {expected}: configure the model that wrote it ([embedding] model), or ingest into a new store directory (or, on a Qdrant server, a new collection)")]
     DimensionMismatch { stored: usize, expected: usize },
+    #[error("the store was written by the embedding model {stored}, and this configuration embeds with {expected}: configure the model that wrote it ([embedding] model, dimensions), or ingest into a new store directory (or, on a Qdrant server, a new collection)")]
+    ModelMismatch { stored: String, expected: String },
     #[error("store operation failed: {0}")]
     Backend(String),
 }
@@ -141,6 +143,10 @@ pub trait Store: Send + Sync {
     async fn flush(&self) -> Result<(), StoreError>;
     /// Build indexes after bulk loads (may be a no-op for small collections).
     async fn optimize(&self) -> Result<(), StoreError>;
+    /// Record that `model_id` embeds this store's vectors, or fail with
+    /// [`StoreError::ModelMismatch`] when another model wrote them. A store from before
+    /// models were recorded takes the model it is opened with (its dimension was checked).
+    async fn bind_model(&self, model_id: &str) -> Result<(), StoreError>;
     /// What opening the store did to bring data written by an older starcoach up to
     /// date, one line each, told once: the first call takes it (the next ingest
     /// report says it); empty when there was nothing to do.

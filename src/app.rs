@@ -64,7 +64,11 @@ impl Coach {
         store: Arc<dyn Store>,
         embedder: Arc<dyn Embedder>,
     ) -> Self {
-        let retriever = Retriever::new(store.clone(), embedder.clone(), settings.retrieval.clone());
+        let retriever = Retriever::new(
+            store.clone(),
+            embedder.clone(),
+            settings.calibrated_retrieval(),
+        );
         let ingestor = Ingestor::new(store.clone(), embedder.clone(), settings.ingest.write_batch);
         let retriever = Arc::new(retriever);
         let critic = Critic::new(

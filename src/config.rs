@@ -125,10 +125,11 @@ fn default_collection() -> String {
 )]
 #[serde(rename_all = "lowercase")]
 pub enum EmbeddingModel {
-    /// all-MiniLM-L6-v2, 384 dimensions, local (candle): fast, English.
-    #[default]
+    /// all-MiniLM-L6-v2, 384 dimensions, local (candle): the fast option, English.
     Minilm,
-    /// EmbeddingGemma-300M, 768 dimensions (Matryoshka to 512/256/128), local (candle).
+    /// EmbeddingGemma-300M, 768 dimensions (Matryoshka to 512/256/128), local (candle):
+    /// the default, chosen by measurement (README "Retrieval quality").
+    #[default]
     Embeddinggemma,
 }
 
@@ -280,7 +281,7 @@ impl Default for Settings {
                 graph_search: false,
             },
             embedding: EmbeddingSettings {
-                model: EmbeddingModel::Minilm,
+                model: EmbeddingModel::Embeddinggemma,
                 model_dir: PathBuf::new(),
                 batch_size: 32,
                 dimensions: 0,
@@ -616,44 +617,35 @@ impl Settings {
     /// Load from `config_dir/default.toml`, then `config_dir/local.toml`, then the
     /// environment. Missing files are fine: the built-in defaults equal default.toml.
     pub fn load(config_dir: &Path) -> Result<Self, ConfigError> {
-        let mut settings: Settings = Self::figment(config_dir)
+        let settings: Settings = Self::figment(config_dir)
             .extract()
             .map_err(|e| ConfigError::Invalid(Box::new(e)))?;
         settings.validate()?;
-        // As loaded, `retrieval.ranking` and `retrieval.fit` are MiniLM's.
-        settings.calibrate_for(EmbeddingModel::Minilm);
         Ok(settings)
     }
 
-    /// Keep the current ranking and fit as `model`'s calibration (unless it has one),
-    /// then take the configured model's.
-    fn calibrate_for(&mut self, current: EmbeddingModel) {
-        let retrieval = &mut self.retrieval;
-        retrieval
-            .models
-            .entry(current)
-            .or_insert_with(|| ModelCalibration {
-                ranking: retrieval.ranking.clone(),
-                fit: retrieval.fit.clone(),
-            });
-        if let Some(calibration) = retrieval.models.get(&self.embedding.model) {
+    /// The retrieval settings for the configured model: `retrieval.ranking` and
+    /// `retrieval.fit` are MiniLM's; a model with a section in `retrieval.models` uses
+    /// that section's instead.
+    pub fn calibrated_retrieval(&self) -> RetrievalSettings {
+        let mut retrieval = self.retrieval.clone();
+        if let Some(calibration) = self.retrieval.models.get(&self.embedding.model) {
             retrieval.ranking = calibration.ranking.clone();
             retrieval.fit = calibration.fit.clone();
         }
+        retrieval
     }
 
-    /// Switch to another embedding model with its calibration: its own folder in the
-    /// cache (a configured `model_dir` belonged to the previous model) and its full
-    /// dimension.
+    /// Switch to another embedding model: its own folder in the cache (a configured
+    /// `model_dir` belonged to the previous model) and its full dimension. Its
+    /// calibration follows ([`Settings::calibrated_retrieval`]).
     pub fn use_model(&mut self, model: EmbeddingModel) {
-        let current = self.embedding.model;
-        if model == current {
+        if model == self.embedding.model {
             return;
         }
         self.embedding.model = model;
         self.embedding.model_dir = PathBuf::new();
         self.embedding.dimensions = 0;
-        self.calibrate_for(current);
     }
 
     /// What parsing cannot check: user names that ingest accepts, key digests that can
@@ -842,34 +834,40 @@ mod tests {
         settings.embedding.batch_size = 0;
         assert_eq!(setting_error(&settings).0, "embedding.batch_size");
         let mut settings = Settings::default();
+        settings.embedding.model = EmbeddingModel::Minilm;
         settings.embedding.dimensions = 256;
         assert_eq!(setting_error(&settings).0, "embedding.dimensions");
         settings.embedding.model = EmbeddingModel::Embeddinggemma;
         assert!(settings.validate().is_ok());
         settings.embedding.dimensions = 300;
         assert_eq!(setting_error(&settings).0, "embedding.dimensions");
-    }
-
-    #[test]
-    fn each_model_gets_its_own_calibration_and_switching_back_restores_minilm() {
-        let mut settings = Settings::default();
-        settings.retrieval.fit.gap = 0.111;
-        let gemma = settings.retrieval.models[&EmbeddingModel::Embeddinggemma].clone();
-        settings.embedding.model_dir = PathBuf::from("/somewhere/minilm");
-        settings.use_model(EmbeddingModel::Embeddinggemma);
-        assert_eq!(settings.retrieval.fit, gemma.fit);
-        assert_eq!(settings.retrieval.ranking, gemma.ranking);
-        assert_eq!(
-            settings.model_dir(),
-            model_cache_dir(EmbeddingModel::Embeddinggemma)
-        );
-        settings.use_model(EmbeddingModel::Minilm);
-        assert_eq!(settings.retrieval.fit.gap, 0.111);
         let settings = Settings {
             default_user: "a b".into(),
             ..Settings::default()
         };
         assert_eq!(setting_error(&settings).0, "default_user");
+    }
+
+    #[test]
+    fn each_model_gets_its_own_calibration_and_switching_back_restores_minilm() {
+        let mut settings = Settings::default();
+        assert_eq!(settings.embedding.model, EmbeddingModel::Embeddinggemma);
+        let gemma = settings.retrieval.models[&EmbeddingModel::Embeddinggemma].clone();
+        assert_eq!(settings.calibrated_retrieval().fit, gemma.fit);
+        settings.use_model(EmbeddingModel::Minilm);
+        settings.retrieval.fit.gap = 0.111;
+        settings.embedding.model_dir = PathBuf::from("/somewhere/minilm");
+        assert_eq!(settings.calibrated_retrieval().fit.gap, 0.111);
+        settings.use_model(EmbeddingModel::Embeddinggemma);
+        let calibrated = settings.calibrated_retrieval();
+        assert_eq!(calibrated.fit, gemma.fit);
+        assert_eq!(calibrated.ranking, gemma.ranking);
+        assert_eq!(
+            settings.model_dir(),
+            model_cache_dir(EmbeddingModel::Embeddinggemma)
+        );
+        settings.use_model(EmbeddingModel::Minilm);
+        assert_eq!(settings.calibrated_retrieval().fit.gap, 0.111);
     }
 
     #[test]

@@ -9,6 +9,7 @@ fn starcoach(store: &std::path::Path) -> Command {
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
         .arg("--store")
         .arg(store)
+        .env("STARCOACH__EMBEDDING__MODEL", "minilm")
         .env("STARCOACH__EMBEDDING__MODEL_DIR", common::model_dir());
     cmd
 }

@@ -20,7 +20,11 @@ fn model_required() -> bool {
 async fn heldout_with_embeddinggemma_keeps_its_lift_over_minilm() {
     let dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
     if !dir.join("model.safetensors").is_file() {
-        assert!(!model_required(), "EmbeddingGemma is required but missing at {}", dir.display());
+        assert!(
+            !model_required(),
+            "EmbeddingGemma is required but missing at {}",
+            dir.display()
+        );
         eprintln!("SKIPPED: no EmbeddingGemma at {}", dir.display());
         return;
     }
@@ -45,10 +49,22 @@ async fn heldout_with_embeddinggemma_keeps_its_lift_over_minilm() {
     let hybrid = split.method(Method::Hybrid).unwrap();
     // Measured: hit@1 0.763, hit@3 0.895, MRR 0.831, fit separation 0.835, gap recall
     // 0.429 (MiniLM in the same labels: 0.658, 0.842, 0.745, 0.696, 0.143).
-    assert!(hybrid.hit_at_1 >= 0.73, "hybrid hit@1 {:.3} < 0.73", hybrid.hit_at_1);
-    assert!(hybrid.hit_at_3 >= 0.86, "hybrid hit@3 {:.3} < 0.86", hybrid.hit_at_3);
+    assert!(
+        hybrid.hit_at_1 >= 0.73,
+        "hybrid hit@1 {:.3} < 0.73",
+        hybrid.hit_at_1
+    );
+    assert!(
+        hybrid.hit_at_3 >= 0.86,
+        "hybrid hit@3 {:.3} < 0.86",
+        hybrid.hit_at_3
+    );
     assert!(hybrid.mrr >= 0.80, "hybrid MRR {:.3} < 0.80", hybrid.mrr);
     let separation = hybrid.fit_separation.unwrap();
     assert!(separation >= 0.80, "fit separation {separation:.3} < 0.80");
-    assert!(hybrid.gap_recall >= 0.28, "gap recall {:.3} < 0.28", hybrid.gap_recall);
+    assert!(
+        hybrid.gap_recall >= 0.28,
+        "gap recall {:.3} < 0.28",
+        hybrid.gap_recall
+    );
 }

@@ -373,7 +373,7 @@ async fn embedding_section(
         ),
     }
     Ok(Section {
-        title: "Embedding (all-MiniLM-L6-v2)".into(),
+        title: format!("Embedding ({})", embedder.model_id()),
         rows: vec![
             Row::new(
                 "throughput, batch",

@@ -15,7 +15,7 @@ pub use local::LocalEmbedder;
 /// Errors from an embedding backend.
 #[derive(Debug, thiserror::Error)]
 pub enum EmbedError {
-    #[error("embedding model not found at {path}: run `bash scripts/setup-model.sh` (add `embeddinggemma --accept-gemma-terms` for EmbeddingGemma) to download it, or set STARCOACH__EMBEDDING__MODEL_DIR")]
+    #[error("embedding model not found at {path}: run `bash scripts/setup-model.sh` (EmbeddingGemma, the default) or `bash scripts/setup-model.sh minilm` to download it, or set STARCOACH__EMBEDDING__MODEL_DIR")]
     ModelMissing { path: String },
     #[error("could not load the embedding model from {path}: {reason}")]
     ModelLoad { path: String, reason: String },

@@ -36,10 +36,12 @@ pub fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus")
 }
 
-/// Test settings: defaults with the store in `store_dir`.
+/// Test settings: defaults with MiniLM and the store in `store_dir`.
 pub fn settings(store_dir: &Path) -> Settings {
     let mut settings = Settings::default();
     settings.store.path = store_dir.to_path_buf();
+    // The shared test model is MiniLM (the fast one); EmbeddingGemma has tests of its own.
+    settings.use_model(starcoach::config::EmbeddingModel::Minilm);
     settings.embedding.model_dir = model_dir();
     settings
 }

@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::competency::CompetencySet;
-use crate::config::{ConfigError, Settings, StoreSettings};
+use crate::config::{ConfigError, Settings};
 use crate::coverage::CoverageReport;
 use crate::critique::{Critic, Critique, CritiqueError, CritiqueRequest};
 use crate::embed::{EmbedError, Embedder};
 use crate::ingest::{IngestError, IngestProgress, Ingestor, NoProgress};
 use crate::llm::LlmClient;
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse, Retriever};
-use crate::store::{EdgeOptions, EdgeStore, ServerOptions, ServerStore, Store, StoreError};
+pub use crate::store::open as open_store;
+use crate::store::{Store, StoreError};
 use crate::stories::{
     is_story_id, story_id, upload_sources, NamedText, Page, StoryDetail, StoryError, StoryList,
     StorySummary,
@@ -29,6 +30,8 @@ pub enum StartupError {
     Embed(#[from] EmbedError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error("a reindex of this store is unfinished (its work is in {path}): run `starcoach reindex` to finish it before using the store")]
+    ReindexUnfinished { path: String },
 }
 
 /// The long-lived parts of starcoach, shared by the CLI and the HTTP server: every
@@ -52,6 +55,11 @@ impl Coach {
         // Read now, so that a bad list stops start-up instead of failing every request.
         CompetencySet::load(&settings.retrieval.competencies_file)
             .map_err(|reason| ConfigError::setting("retrieval.competencies_file", reason))?;
+        if let Some(path) = crate::reindex::unfinished(&settings.store) {
+            return Err(StartupError::ReindexUnfinished {
+                path: path.display().to_string(),
+            });
+        }
         let embedder = crate::embed::open(&settings).await?;
         let store = open_store(&settings.store, embedder.dimension()).await?;
         store.bind_model(embedder.model_id()).await?;
@@ -227,37 +235,4 @@ impl Coach {
         let found = bank.stories().find(|s| story_id(&s.doc_id) == id).cloned();
         found.ok_or(StoryError::NotFound)
     }
-}
-
-/// The Qdrant server when `qdrant_url` is set, else the embedded store at `path`.
-pub async fn open_store(
-    settings: &StoreSettings,
-    dense_dim: usize,
-) -> Result<Arc<dyn Store>, StoreError> {
-    if !settings.qdrant_url.is_empty() {
-        let key = settings.qdrant_api_key.expose().to_owned();
-        let options = ServerOptions {
-            graph_search: settings.graph_search,
-            ..ServerOptions::default()
-        };
-        let store = ServerStore::connect_with(
-            &settings.qdrant_url,
-            Some(key),
-            &settings.collection,
-            dense_dim,
-            &options,
-        )
-        .await?;
-        return Ok(Arc::new(store));
-    }
-    let store_dir = settings.path.clone();
-    let options = EdgeOptions {
-        graph_search: settings.graph_search,
-        ..EdgeOptions::default()
-    };
-    let store =
-        tokio::task::spawn_blocking(move || EdgeStore::open_with(&store_dir, dense_dim, &options))
-            .await
-            .map_err(|e| StoreError::Backend(e.to_string()))??;
-    Ok(Arc::new(store))
 }

@@ -34,7 +34,7 @@ pub struct Chunk {
 
 /// Split a document into chunks, in document order.
 pub fn chunk_document(doc: &Document) -> Vec<Chunk> {
-    let prefix = embed_prefix(doc);
+    let prefix = embed_prefix(&doc.title, &doc.tags);
     let mut pieces: Vec<(SectionKind, String, LineSpan)> = Vec::new();
     let mut pending: Option<(SectionKind, String, LineSpan)> = None;
     for section in &doc.sections {
@@ -74,7 +74,7 @@ pub fn chunk_document(doc: &Document) -> Vec<Chunk> {
             index: 0,
             section: SectionKind::Preamble,
             text: doc.title.clone(),
-            embed_text: prefix.trim_end_matches(['\n', ' ']).to_string(),
+            embed_text: embedding_text(&doc.title, &doc.tags, None),
             lines: doc.lines,
         }];
     }
@@ -93,11 +93,22 @@ pub fn chunk_document(doc: &Document) -> Vec<Chunk> {
     chunks
 }
 
-fn embed_prefix(doc: &Document) -> String {
-    if doc.tags.is_empty() {
-        format!("{}\n", doc.title)
+/// What a chunk's vectors are computed from ([`Chunk::embed_text`]): its document's
+/// title and tags, then its text; `None` for the one chunk of a document with no text
+/// (its title and tags alone). Rebuilt from a stored payload by `starcoach reindex`.
+pub fn embedding_text(title: &str, tags: &[String], text: Option<&str>) -> String {
+    let prefix = embed_prefix(title, tags);
+    match text {
+        Some(text) => format!("{prefix}{text}"),
+        None => prefix.trim_end_matches(['\n', ' ']).to_string(),
+    }
+}
+
+fn embed_prefix(title: &str, tags: &[String]) -> String {
+    if tags.is_empty() {
+        format!("{title}\n")
     } else {
-        format!("{} [{}]\n", doc.title, doc.tags.join(", "))
+        format!("{title} [{}]\n", tags.join(", "))
     }
 }
 

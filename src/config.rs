@@ -574,7 +574,12 @@ pub fn default_model_dir() -> PathBuf {
 /// Where set-up puts `model`: `$STARCOACH_CACHE/models/<folder>`, the cache defaulting to
 /// `$HOME/.cache/starcoach`.
 pub fn model_cache_dir(model: EmbeddingModel) -> PathBuf {
-    let cache = match std::env::var_os("STARCOACH_CACHE") {
+    cache_dir().join("models").join(model.cache_folder())
+}
+
+/// starcoach's cache: `$STARCOACH_CACHE`, else `$HOME/.cache/starcoach`.
+pub fn cache_dir() -> PathBuf {
+    match std::env::var_os("STARCOACH_CACHE") {
         Some(dir) if !dir.is_empty() => PathBuf::from(dir),
         _ => std::env::var_os("HOME")
             .filter(|home| !home.is_empty())
@@ -582,8 +587,26 @@ pub fn model_cache_dir(model: EmbeddingModel) -> PathBuf {
             .unwrap_or_else(|| PathBuf::from("."))
             .join(".cache")
             .join("starcoach"),
-    };
-    cache.join("models").join(model.cache_folder())
+    }
+}
+
+impl StoreSettings {
+    /// Where `starcoach reindex` keeps its work until it is done: beside the embedded
+    /// store's directory (`<path>.reindex`), or for a Qdrant server under the cache
+    /// (`reindex/<collection>`).
+    pub fn reindex_dir(&self) -> PathBuf {
+        if !self.qdrant_url.is_empty() {
+            return cache_dir().join("reindex").join(&self.collection);
+        }
+        // Canonical, so that a store at "." or "dir/" has a name and a parent.
+        let path = std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone());
+        let mut name = path
+            .file_name()
+            .map(|n| n.to_os_string())
+            .unwrap_or_else(|| "store".into());
+        name.push(".reindex");
+        path.with_file_name(name)
+    }
 }
 
 /// Time kept back from a request's timeout to build and send a fallback answer.

@@ -102,6 +102,13 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         model: Vec<starcoach::embed::EmbeddingModel>,
     },
+    /// Re-embed every stored chunk of every user with the configured embedding model,
+    /// from the stored text (no story file is read again). Resumable: run it again
+    /// after an interruption.
+    Reindex {
+        #[arg(long)]
+        json: bool,
+    },
     /// Serve the HTTP API.
     Serve {
         /// Address to bind (overrides server.addr).
@@ -305,6 +312,25 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for report in &reports {
                     print!("{}", starcoach::render::eval(report));
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Reindex { json } => {
+            let embedder = starcoach::embed::open(&settings).await?;
+            let progress = TerminalProgress::new(json);
+            let report = starcoach::reindex::reindex(
+                &settings.store,
+                &settings.store.reindex_dir(),
+                embedder,
+                settings.embedding.batch_size,
+                settings.ingest.write_batch,
+                &progress,
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", starcoach::render::reindex(&report));
             }
             Ok(ExitCode::SUCCESS)
         }

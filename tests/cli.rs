@@ -299,11 +299,11 @@ fn bad_settings_stop_start_up_with_exit_code_2_naming_the_key() {
     }
 }
 
-/// EmbeddingGemma end to end: refused on a MiniLM store with the fix named, then its own
-/// store ingests and matches (needs `bash scripts/setup-model.sh embeddinggemma
+/// EmbeddingGemma end to end: refused on a MiniLM store with the fix named, then
+/// `starcoach reindex` moves the store to it and it matches (needs `bash scripts/setup-model.sh embeddinggemma
 /// --accept-gemma-terms`; skipped without it unless the model is required).
 #[test]
-fn another_model_is_refused_on_a_store_it_did_not_write_and_works_on_its_own() {
+fn another_model_is_refused_on_a_store_it_did_not_write_until_reindex_moves_the_store() {
     use starcoach::embed::{model_cache_dir, EmbeddingModel};
     let gemma_dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
     if !gemma_dir.join("model.safetensors").is_file() {
@@ -342,6 +342,7 @@ fn another_model_is_refused_on_a_store_it_did_not_write_and_works_on_its_own() {
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("[embedding] model"), "{stderr}");
+    assert!(stderr.contains("starcoach reindex"), "{stderr}");
     // The MiniLM store is untouched and still answers.
     let out = starcoach(&minilm_store)
         .args([
@@ -357,9 +358,9 @@ fn another_model_is_refused_on_a_store_it_did_not_write_and_works_on_its_own() {
         String::from_utf8_lossy(&out.stderr)
     );
 
-    let gemma_store = tmp.path().join("gemma");
-    let out = gemma(&gemma_store)
-        .args(["ingest", "corpus/story-bank.md", "--json"])
+    // `starcoach reindex` moves the store to EmbeddingGemma from its stored text.
+    let out = gemma(&minilm_store)
+        .args(["reindex", "--json"])
         .output()
         .unwrap();
     assert!(
@@ -367,7 +368,11 @@ fn another_model_is_refused_on_a_store_it_did_not_write_and_works_on_its_own() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = gemma(&gemma_store)
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["status"], "reindexed", "{report}");
+    assert_eq!(report["to_model"], "google/embeddinggemma-300m", "{report}");
+    assert!(report["chunks"].as_u64().unwrap() > 0, "{report}");
+    let out = gemma(&minilm_store)
         .args([
             "match",
             "Tell me about a time you disagreed with your manager",
@@ -384,9 +389,20 @@ fn another_model_is_refused_on_a_store_it_did_not_write_and_works_on_its_own() {
     let first = &answer["stories"][0];
     assert!(first["title"].as_str().is_some(), "{answer}");
     assert_eq!(
-        std::fs::read_to_string(gemma_store.join("starcoach-embedding-model"))
+        std::fs::read_to_string(minilm_store.join("starcoach-embedding-model"))
             .unwrap()
             .trim(),
         "google/embeddinggemma-300m"
     );
+    // Now MiniLM is the one refused, with the same advice.
+    let out = starcoach(&minilm_store)
+        .args([
+            "match",
+            "Tell me about a time you disagreed with your manager",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("starcoach reindex"), "{stderr}");
 }

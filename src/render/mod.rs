@@ -7,6 +7,7 @@ mod eval;
 mod ingest;
 mod matches;
 mod progress;
+mod reindex;
 
 pub use coverage::coverage;
 pub use critique::critique;
@@ -14,6 +15,7 @@ pub use eval::eval;
 pub use ingest::ingest;
 pub use matches::{matches, matches_markdown};
 pub use progress::TerminalProgress;
+pub use reindex::reindex;
 
 /// `text` on one line, cut to `max_chars` characters with an ellipsis.
 pub(crate) fn excerpt(text: &str, max_chars: usize) -> String {

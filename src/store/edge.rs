@@ -325,6 +325,20 @@ impl Store for EdgeStore {
         .await
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn all_chunks(&self) -> Result<Vec<ChunkPayload>, StoreError> {
+        self.run(move |inner| {
+            let mut chunks = Vec::new();
+            let filter = filter::of(&select::everything());
+            inner.scroll(filter, payload::chunk_fields(), "list all chunks", |p| {
+                chunks.push(payload::from_payload(p)?);
+                Ok(())
+            })?;
+            Ok(chunks)
+        })
+        .await
+    }
+
     #[tracing::instrument(skip_all, fields(user = %user, mode = ?query.mode, limit = query.limit))]
     async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {
         let (user, query) = (user.to_owned(), query.clone());
@@ -346,6 +360,13 @@ impl Store for EdgeStore {
         let path = self.inner.path.join(MODEL_FILE);
         let model_id = model_id.to_owned();
         tokio::task::spawn_blocking(move || bind_model_file(&path, &model_id))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))?
+    }
+
+    async fn recorded_model(&self) -> Result<Option<String>, StoreError> {
+        let path = self.inner.path.join(MODEL_FILE);
+        tokio::task::spawn_blocking(move || read_model_file(&path))
             .await
             .map_err(|e| StoreError::Backend(e.to_string()))?
     }
@@ -870,16 +891,21 @@ fn load_error(dir: &Path, error: OperationError) -> StoreError {
 
 /// See [`Store::bind_model`]: the model is one line in a file of the store directory.
 fn bind_model_file(path: &Path, model_id: &str) -> Result<(), StoreError> {
-    match std::fs::read_to_string(path) {
-        Ok(stored) if stored.trim() == model_id => Ok(()),
-        Ok(stored) => Err(StoreError::ModelMismatch {
-            stored: stored.trim().to_owned(),
+    match read_model_file(path)? {
+        Some(stored) if stored == model_id => Ok(()),
+        Some(stored) => Err(StoreError::ModelMismatch {
+            stored,
             expected: model_id.to_owned(),
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            std::fs::write(path, format!("{model_id}\n"))
-                .map_err(|e| backend("record the model", e))
-        }
+        None => std::fs::write(path, format!("{model_id}\n"))
+            .map_err(|e| backend("record the model", e)),
+    }
+}
+
+fn read_model_file(path: &Path) -> Result<Option<String>, StoreError> {
+    match std::fs::read_to_string(path) {
+        Ok(stored) => Ok(Some(stored.trim().to_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(backend("read the recorded model", e)),
     }
 }

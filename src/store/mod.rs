@@ -3,9 +3,12 @@
 // Every point belongs to exactly one user; every read and write takes the user and
 // filters on it, so one user's stories are never visible to another.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+use crate::config::StoreSettings;
 use crate::corpus::{DocumentKind, LineSpan, SectionKind};
 
 pub(crate) mod dense;
@@ -26,9 +29,9 @@ pub enum StoreError {
     Locked { path: String },
     #[error("could not open the store at {path}: {reason}")]
     Open { path: String, reason: String },
-    #[error("the store holds {stored}-dimensional vectors but the embedder produces {expected}: configure the model that wrote it ([embedding] model), or ingest into a new store directory (or, on a Qdrant server, a new collection)")]
+    #[error("the store holds {stored}-dimensional vectors but the embedder produces {expected}: run `starcoach reindex` to re-embed it with the configured model, or configure the model that wrote it ([embedding] model)")]
     DimensionMismatch { stored: usize, expected: usize },
-    #[error("the store was written by the embedding model {stored}, and this configuration embeds with {expected}: configure the model that wrote it ([embedding] model, dimensions), or ingest into a new store directory (or, on a Qdrant server, a new collection)")]
+    #[error("the store was written by the embedding model {stored}, and this configuration embeds with {expected}: run `starcoach reindex` to re-embed it with the configured model (from the stored text), or configure the model that wrote it ([embedding] model, dimensions)")]
     ModelMismatch { stored: String, expected: String },
     #[error("store operation failed: {0}")]
     Backend(String),
@@ -135,6 +138,9 @@ pub trait Store: Send + Sync {
     /// records beside the result.
     async fn chunks(&self, user: &str, kind: DocumentKind)
         -> Result<Vec<ChunkPayload>, StoreError>;
+    /// Every chunk of every user, in no particular order, read page by page: what
+    /// `starcoach reindex` re-embeds from the stored text.
+    async fn all_chunks(&self) -> Result<Vec<ChunkPayload>, StoreError>;
     /// Ranked chunks of `user` for a query.
     async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError>;
     /// Number of chunks stored for `user`.
@@ -147,10 +153,77 @@ pub trait Store: Send + Sync {
     /// [`StoreError::ModelMismatch`] when another model wrote them. A store from before
     /// models were recorded takes the model it is opened with (its dimension was checked).
     async fn bind_model(&self, model_id: &str) -> Result<(), StoreError>;
+    /// The model recorded by [`Store::bind_model`], if any.
+    async fn recorded_model(&self) -> Result<Option<String>, StoreError>;
     /// What opening the store did to bring data written by an older starcoach up to
     /// date, one line each, told once: the first call takes it (the next ingest
     /// report says it); empty when there was nothing to do.
     fn take_upgrades(&self) -> Vec<String> {
         Vec::new()
     }
+}
+
+/// Open the store `settings` describe: the Qdrant server when `qdrant_url` is set,
+/// else the embedded store at `path` (created when missing).
+pub async fn open(
+    settings: &StoreSettings,
+    dense_dim: usize,
+) -> Result<Arc<dyn Store>, StoreError> {
+    if !settings.qdrant_url.is_empty() {
+        let store = connect_server(settings, dense_dim).await?;
+        return Ok(Arc::new(store));
+    }
+    let store_dir = settings.path.clone();
+    let options = EdgeOptions {
+        graph_search: settings.graph_search,
+        ..EdgeOptions::default()
+    };
+    let store =
+        tokio::task::spawn_blocking(move || EdgeStore::open_with(&store_dir, dense_dim, &options))
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))??;
+    Ok(Arc::new(store))
+}
+
+/// Delete the store `settings` describe with every user's chunks: the embedded store's
+/// directory, or the server's collection. Only `starcoach reindex` does, once it holds
+/// every chunk re-embedded elsewhere; the embedded store must not be open. (A missing
+/// collection is created with `dense_dim` on the way, to be deleted.)
+pub async fn remove(settings: &StoreSettings, dense_dim: usize) -> Result<(), StoreError> {
+    if !settings.qdrant_url.is_empty() {
+        let store = match connect_server(settings, dense_dim).await {
+            Err(StoreError::DimensionMismatch { stored, .. }) => {
+                connect_server(settings, stored).await?
+            }
+            connected => connected?,
+        };
+        return store.delete_collection().await;
+    }
+    match std::fs::remove_dir_all(&settings.path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(StoreError::Backend(format!(
+            "remove the store at {}: {e}",
+            settings.path.display()
+        ))),
+    }
+}
+
+async fn connect_server(
+    settings: &StoreSettings,
+    dense_dim: usize,
+) -> Result<ServerStore, StoreError> {
+    let key = settings.qdrant_api_key.expose().to_owned();
+    let options = ServerOptions {
+        graph_search: settings.graph_search,
+        ..ServerOptions::default()
+    };
+    ServerStore::connect_with(
+        &settings.qdrant_url,
+        Some(key),
+        &settings.collection,
+        dense_dim,
+        &options,
+    )
+    .await
 }

@@ -32,6 +32,11 @@ pub fn user(user: &str) -> Selection {
     Selection(vec![is(USER, user)])
 }
 
+/// Every point of every user: what a reindex re-embeds, the one read without a user.
+pub fn everything() -> Selection {
+    Selection(Vec::new())
+}
+
 /// Points of `user`, optionally of one document kind: the selection of a search.
 ///
 /// With `scoped` (no chunk of the store predates scopes), one kind is selected by the

@@ -258,6 +258,18 @@ impl ServerStore {
         &self.collection
     }
 
+    /// Delete the collection with every user's chunks (`starcoach reindex` does, once
+    /// it holds them all re-embedded elsewhere, to create it again with the new
+    /// model's dimension).
+    #[tracing::instrument(skip_all, fields(collection = %self.collection))]
+    pub async fn delete_collection(self) -> Result<(), StoreError> {
+        self.client
+            .delete_collection(&self.collection)
+            .await
+            .map_err(|e| self.backend("delete the collection", e))?;
+        Ok(())
+    }
+
     /// Segment and point counts over all users, for status pages and tests.
     #[tracing::instrument(skip_all, fields(collection = %self.collection))]
     pub async fn stats(&self) -> Result<ServerStats, StoreError> {
@@ -518,6 +530,18 @@ impl Store for ServerStore {
         Ok(chunks)
     }
 
+    #[tracing::instrument(skip_all)]
+    async fn all_chunks(&self) -> Result<Vec<ChunkPayload>, StoreError> {
+        let mut chunks = Vec::new();
+        let filter = filter::of(&select::everything());
+        self.scroll(filter, payload::chunk_fields(), "list all chunks", |p| {
+            chunks.push(payload::from_payload(p)?);
+            Ok(())
+        })
+        .await?;
+        Ok(chunks)
+    }
+
     #[tracing::instrument(skip_all, fields(user = %user, mode = ?query.mode, limit = query.limit))]
     async fn search(&self, user: &str, query: &SearchQuery) -> Result<Vec<ChunkHit>, StoreError> {
         if query.mode != SearchMode::Bm25 {
@@ -577,6 +601,10 @@ impl Store for ServerStore {
     #[tracing::instrument(skip_all, fields(collection = %self.collection))]
     async fn bind_model(&self, model_id: &str) -> Result<(), StoreError> {
         self.bind_model_metadata(model_id).await
+    }
+
+    async fn recorded_model(&self) -> Result<Option<String>, StoreError> {
+        self.recorded_model_metadata().await
     }
 
     async fn optimize(&self) -> Result<(), StoreError> {
@@ -703,16 +731,7 @@ impl ServerStore {
     /// See [`Store::bind_model`]: the model is kept in the collection's metadata
     /// ([`MODEL_KEY`]).
     async fn bind_model_metadata(&self, model_id: &str) -> Result<(), StoreError> {
-        let info = self.info().await?;
-        let stored = info
-            .config
-            .as_ref()
-            .and_then(|c| c.metadata.get(MODEL_KEY))
-            .and_then(|v| match &v.kind {
-                Some(qdrant_client::qdrant::value::Kind::StringValue(s)) => Some(s.clone()),
-                _ => None,
-            });
-        match stored {
+        match self.recorded_model_metadata().await? {
             Some(stored) if stored == model_id => Ok(()),
             Some(stored) => Err(StoreError::ModelMismatch {
                 stored,
@@ -731,6 +750,18 @@ impl ServerStore {
                 Ok(())
             }
         }
+    }
+
+    async fn recorded_model_metadata(&self) -> Result<Option<String>, StoreError> {
+        let info = self.info().await?;
+        Ok(info
+            .config
+            .as_ref()
+            .and_then(|c| c.metadata.get(MODEL_KEY))
+            .and_then(|v| match &v.kind {
+                Some(qdrant_client::qdrant::value::Kind::StringValue(s)) => Some(s.clone()),
+                _ => None,
+            }))
     }
 
     async fn set_rebuild_mark(&self, marked: bool) -> Result<(), StoreError> {

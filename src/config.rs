@@ -131,6 +131,9 @@ pub enum EmbeddingModel {
     /// the default, chosen by measurement (README "Retrieval quality").
     #[default]
     Embeddinggemma,
+    /// Any OpenAI-compatible `/v1/embeddings` endpoint (`[embedding.openai]`): OpenAI,
+    /// Ollama, vLLM, text-embeddings-inference, or another `starcoach serve`.
+    Openai,
 }
 
 impl EmbeddingModel {
@@ -139,6 +142,7 @@ impl EmbeddingModel {
         match self {
             Self::Minilm => "minilm",
             Self::Embeddinggemma => "embeddinggemma",
+            Self::Openai => "openai",
         }
     }
 
@@ -147,6 +151,8 @@ impl EmbeddingModel {
         match self {
             Self::Minilm => "all-MiniLM-L6-v2",
             Self::Embeddinggemma => "embeddinggemma-300m",
+            // Nothing is downloaded for a remote model.
+            Self::Openai => "openai",
         }
     }
 }
@@ -157,8 +163,9 @@ impl std::str::FromStr for EmbeddingModel {
         match s {
             "minilm" => Ok(Self::Minilm),
             "embeddinggemma" => Ok(Self::Embeddinggemma),
+            "openai" => Ok(Self::Openai),
             other => Err(format!(
-                "unknown embedding model '{other}' (minilm or embeddinggemma)"
+                "unknown embedding model '{other}' (minilm, embeddinggemma or openai)"
             )),
         }
     }
@@ -173,9 +180,45 @@ pub struct EmbeddingSettings {
     pub model_dir: PathBuf,
     pub batch_size: usize,
     /// Matryoshka truncation for EmbeddingGemma (768, 512, 256 or 128); 0 keeps the
-    /// model's full dimension.
+    /// model's full dimension. With `openai`, sent as the request's `dimensions`.
     #[serde(default)]
     pub dimensions: usize,
+    /// The endpoint of `model = "openai"`.
+    #[serde(default)]
+    pub openai: OpenAiEmbeddingSettings,
+}
+
+/// `[embedding.openai]`: an OpenAI-compatible `/v1/embeddings` endpoint. Requests follow
+/// the LLM client's rules: each limited by `timeout_secs`, one retry after a transient
+/// failure (HTTP 5xx or 429, no connection).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct OpenAiEmbeddingSettings {
+    /// Up to and including `/v1`, e.g. `http://127.0.0.1:11434/v1` (Ollama).
+    pub base_url: String,
+    pub model: String,
+    /// Never serialized or logged; set it with `STARCOACH__EMBEDDING__OPENAI__API_KEY`.
+    #[serde(skip_serializing)]
+    pub api_key: ApiKey,
+    pub timeout_secs: u64,
+    /// Put before every question, and before every stored text: the prompts a model
+    /// such as EmbeddingGemma expects (`task: search result | query: ` and
+    /// `title: none | text: `); empty for models without prompts.
+    pub query_prefix: String,
+    pub document_prefix: String,
+}
+
+impl Default for OpenAiEmbeddingSettings {
+    fn default() -> Self {
+        Self {
+            base_url: String::new(),
+            model: "embeddinggemma".into(),
+            api_key: ApiKey::default(),
+            timeout_secs: 30,
+            query_prefix: String::new(),
+            document_prefix: String::new(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -285,6 +328,7 @@ impl Default for Settings {
                 model_dir: PathBuf::new(),
                 batch_size: 32,
                 dimensions: 0,
+                openai: OpenAiEmbeddingSettings::default(),
             },
             ingest: IngestSettings { write_batch: 64 },
             retrieval: RetrievalSettings {
@@ -715,6 +759,22 @@ impl Settings {
         let allowed: &[usize] = match self.embedding.model {
             EmbeddingModel::Minilm => &[0, 384],
             EmbeddingModel::Embeddinggemma => &[0, 768, 512, 256, 128],
+            EmbeddingModel::Openai => {
+                let base_url = self.embedding.openai.base_url.trim();
+                if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+                    return Err(ConfigError::setting(
+                        "embedding.openai.base_url",
+                        format!("model \"openai\" needs the endpoint's URL up to /v1 (http:// or https://), got {base_url:?}"),
+                    ));
+                }
+                if self.embedding.openai.model.trim().is_empty() {
+                    return Err(ConfigError::setting(
+                        "embedding.openai.model",
+                        "model \"openai\" needs the name the endpoint serves",
+                    ));
+                }
+                return Ok(());
+            }
         };
         if !allowed.contains(&dims) {
             return Err(ConfigError::setting(
@@ -864,6 +924,14 @@ mod tests {
         assert!(settings.validate().is_ok());
         settings.embedding.dimensions = 300;
         assert_eq!(setting_error(&settings).0, "embedding.dimensions");
+        settings.embedding.model = EmbeddingModel::Openai;
+        assert_eq!(setting_error(&settings).0, "embedding.openai.base_url");
+        settings.embedding.openai.base_url = "http://127.0.0.1:11434/v1".into();
+        settings.embedding.openai.model = " ".into();
+        assert_eq!(setting_error(&settings).0, "embedding.openai.model");
+        settings.embedding.openai.model = "nomic-embed-text".into();
+        // Any dimension the endpoint offers.
+        assert!(settings.validate().is_ok());
         let settings = Settings {
             default_user: "a b".into(),
             ..Settings::default()

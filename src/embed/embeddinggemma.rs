@@ -186,6 +186,7 @@ impl Inner {
         let prompt = match role {
             TextRole::Query => QUERY_PROMPT,
             TextRole::Document => DOCUMENT_PROMPT,
+            TextRole::Plain => "",
         };
         let prompted: Vec<String> = texts.iter().map(|t| format!("{prompt}{t}")).collect();
         let encodings = self

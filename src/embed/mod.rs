@@ -8,9 +8,11 @@ mod embeddinggemma;
 mod gemma;
 mod kernels;
 mod local;
+mod remote;
 mod small_product;
 pub use embeddinggemma::GemmaEmbedder;
 pub use local::LocalEmbedder;
+pub use remote::OpenAiEmbedder;
 
 /// Errors from an embedding backend.
 #[derive(Debug, thiserror::Error)]
@@ -21,6 +23,8 @@ pub enum EmbedError {
     ModelLoad { path: String, reason: String },
     #[error("embedding failed: {0}")]
     Inference(String),
+    #[error("the embeddings endpoint at {url} failed: {reason}")]
+    Remote { url: String, reason: String },
 }
 
 /// What a text is to the search: models such as EmbeddingGemma embed a question and a
@@ -31,6 +35,9 @@ pub enum TextRole {
     Query,
     /// A stored text to be found.
     Document,
+    /// A text embedded exactly as given, with no prompt: what `POST /v1/embeddings`
+    /// serves, so that a client adds the prompts it wants (as with Ollama's models).
+    Plain,
 }
 
 /// A text embedder producing L2-normalised vectors of a fixed dimension.
@@ -52,6 +59,15 @@ pub async fn open(
     settings: &crate::config::Settings,
 ) -> Result<std::sync::Arc<dyn Embedder>, EmbedError> {
     let model = settings.embedding.model;
+    if model == EmbeddingModel::Openai {
+        let embedder = OpenAiEmbedder::connect(
+            &settings.embedding.openai,
+            settings.embedding.batch_size,
+            settings.embedding.dimensions,
+        )
+        .await?;
+        return Ok(std::sync::Arc::new(embedder));
+    }
     let dir = settings.model_dir();
     let batch = settings.embedding.batch_size;
     let dimensions = settings.embedding.dimensions;
@@ -75,5 +91,11 @@ pub fn load_local(
             batch_size,
             (dimensions != 0).then_some(dimensions),
         )?),
+        EmbeddingModel::Openai => {
+            return Err(EmbedError::ModelLoad {
+                path: dir.display().to_string(),
+                reason: "the openai model is remote: open it with embed::open".into(),
+            })
+        }
     })
 }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::chat::ChatError;
 use crate::critique::CritiqueError;
+use crate::embed::EmbedError;
 use crate::ingest::IngestError;
 use crate::retrieve::MatchError;
 use crate::store::StoreError;
@@ -27,7 +28,8 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("not found")]
     NotFound,
-    #[error("the store is unavailable: {0}")]
+    /// A component the answer needs (the store, a remote embeddings endpoint) failed.
+    #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
     Internal(String),
@@ -118,8 +120,18 @@ impl From<MatchError> for ApiError {
                 message,
             },
             MatchError::Store(e) => e.into(),
-            MatchError::Embed(e) => ApiError::Internal(e.to_string()),
+            MatchError::Embed(e) => e.into(),
             MatchError::Config(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<EmbedError> for ApiError {
+    fn from(err: EmbedError) -> Self {
+        match err {
+            // A remote embeddings endpoint that failed: the service cannot answer now.
+            EmbedError::Remote { .. } => ApiError::Unavailable(err.to_string()),
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }
@@ -177,7 +189,7 @@ impl From<StoreError> for ApiError {
     fn from(err: StoreError) -> Self {
         match err {
             StoreError::Locked { .. } | StoreError::Open { .. } => {
-                ApiError::Unavailable(err.to_string())
+                ApiError::Unavailable(format!("the store is unavailable: {err}"))
             }
             other => ApiError::Internal(other.to_string()),
         }

@@ -2,6 +2,7 @@
 //! and a tracing span on every request.
 
 mod auth;
+mod embeddings;
 mod error;
 mod extract;
 mod openai;
@@ -44,6 +45,7 @@ pub fn router(coach: Coach) -> Router {
         .route("/docs", get(ops::docs))
         .route("/v1/models", get(openai::models))
         .route("/v1/chat/completions", post(openai::chat_completions))
+        .route("/v1/embeddings", post(embeddings::embeddings))
         .route("/v1/stories", get(resources::list))
         .route("/v1/stories/{id}", get(resources::get_one).delete(resources::delete_one))
         .route("/v1/stories/match", post(routes::match_stories))

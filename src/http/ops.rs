@@ -117,6 +117,7 @@ impl utoipa::Modify for BearerAuth {
         super::resources::delete_one,
         super::openai::models,
         super::openai::chat_completions,
+        super::embeddings::embeddings,
     ),
     modifiers(&BearerAuth)
 )]

@@ -594,6 +594,10 @@ pub struct FitSettings {
     /// same gap F1 (0.71); 0.5 separates them better still (0.744) but finds gaps worse
     /// (F1 0.67).
     pub sentence_weight: f32,
+    /// How far the story's own tags pull its fit score up when one of them says what
+    /// the question asks better than the story's text does: the score moves this share
+    /// of the way to the best tag's cosine to the question (tags only ever raise it).
+    pub tag_weight: f32,
 }
 
 impl Default for FitSettings {
@@ -604,6 +608,7 @@ impl Default for FitSettings {
             gap: 0.232,
             competency_weight: 0.0,
             sentence_weight: 0.25,
+            tag_weight: 0.0,
         }
     }
 }

@@ -33,7 +33,7 @@ use tracing::{info_span, Instrument};
 
 pub use bank::{Bank, BankChunk, BankStory};
 pub use evidence::{sentences, Evidence, SentenceSpan};
-pub use fit::{fit_score, FitLevel, FitSettings};
+pub use fit::{fit_score, FitEvidence, FitLevel, FitSettings};
 pub use rank::{Fusion, Method, RankingSettings, SectionWeights};
 
 use self::cache::{QuestionCache, VectorCache};
@@ -718,9 +718,24 @@ impl Retriever {
                 stories[*i].sentence = rank::top_two_mean(scored.iter().map(|s| s.score));
             }
         }
+        let tag_fits = if self.settings.fit.tag_weight > 0.0 {
+            let depth = top_k.min(stories.len());
+            self.tag_fits(&stories[..depth], &search_vector).await?
+        } else {
+            Vec::new()
+        };
         let fit_scores = stories
             .iter()
-            .map(|s| fit_score(&self.settings.fit, s.dense, s.competency, s.sentence))
+            .enumerate()
+            .map(|(i, s)| {
+                let evidence = FitEvidence {
+                    dense: s.dense,
+                    competency: s.competency,
+                    sentence: s.sentence,
+                    tag: tag_fits.get(i).copied().flatten(),
+                };
+                fit_score(&self.settings.fit, evidence)
+            })
             .collect();
         Ok(Analysis {
             question: vector,
@@ -797,6 +812,37 @@ impl Retriever {
 
     /// Vectors for texts, embedding only those not cached; also returns how many
     /// were embedded.
+    /// For each story, the best cosine of one of its author's tags to the question
+    /// (`None` for a story without tags): one model call for the uncached tags.
+    async fn tag_fits(
+        &self,
+        stories: &[rank::StoryScore],
+        question: &[f32],
+    ) -> Result<Vec<Option<f32>>, MatchError> {
+        let tags: Vec<String> = stories
+            .iter()
+            .flat_map(|s| s.hit.payload.tags.iter().cloned())
+            .collect();
+        if tags.is_empty() {
+            return Ok(vec![None; stories.len()]);
+        }
+        let (vectors, _) = self.sentence_vectors(&tags).await?;
+        let by_tag: HashMap<&str, &Arc<Vec<f32>>> =
+            tags.iter().map(String::as_str).zip(&vectors).collect();
+        Ok(stories
+            .iter()
+            .map(|s| {
+                s.hit
+                    .payload
+                    .tags
+                    .iter()
+                    .filter_map(|t| by_tag.get(t.as_str()))
+                    .map(|v| dot(v, question))
+                    .reduce(f32::max)
+            })
+            .collect())
+    }
+
     async fn sentence_vectors(
         &self,
         texts: &[String],

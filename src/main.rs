@@ -102,6 +102,20 @@ enum Command {
         #[arg(long, value_delimiter = ',')]
         model: Vec<starcoach::embed::EmbeddingModel>,
     },
+    /// Measure the critique on the labelled answers: planted defects named, false
+    /// alarms, and the rank correlation of the overall score with the hand ranking.
+    EvalCritique {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = "all", value_parser = split_parser())]
+        split: starcoach::eval::SplitFilter,
+        /// The labelled answer set.
+        #[arg(long, default_value = "tests/eval/answers.toml")]
+        labels: PathBuf,
+        /// Story files that ground the critiques.
+        #[arg(long, default_value = "corpus")]
+        bank: Vec<PathBuf>,
+    },
     /// Re-embed every stored chunk of every user with the configured embedding model,
     /// from the stored text (no story file is read again). Resumable: run it again
     /// after an interruption.
@@ -312,6 +326,22 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 for report in &reports {
                     print!("{}", starcoach::render::eval(report));
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EvalCritique {
+            json,
+            split,
+            labels,
+            bank,
+        } => {
+            let set = starcoach::eval::critique::AnswerSet::load(&labels)?;
+            let report =
+                starcoach::eval::critique::run_with_settings(settings, &set, &bank, split).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", starcoach::render::eval_critique(&report));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -172,6 +172,7 @@ impl Critic {
             llm_reason: None,
             scores: baseline::scores(&analysis),
             overall: None,
+            off_topic: None,
             invented_quotes: 0,
             changes: baseline::changes(&analysis),
             follow_ups: baseline::follow_ups(&analysis),

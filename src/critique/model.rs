@@ -163,6 +163,19 @@ pub struct TokenUsage {
     pub model: Option<String>,
 }
 
+/// An answer that does not answer its question: what it shows, what was asked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OffTopic {
+    /// The finding, in words a person can act on.
+    pub finding: String,
+    /// The competency the answer's story shows.
+    pub answer_shows: String,
+    /// The competency the question asks about.
+    pub question_asks: String,
+    /// How well the answer answers the question (the relevance read from the vectors).
+    pub relevance: f32,
+}
+
 /// The whole critique.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Critique {
@@ -177,6 +190,9 @@ pub struct Critique {
     pub scores: Vec<DimensionScore>,
     /// Mean of the scores present, one decimal.
     pub overall: Option<f64>,
+    /// Set when the answer tells a story about something other than the question.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub off_topic: Option<OffTopic>,
     /// Quotes the LLM gave that are not in the transcript (dropped).
     pub invented_quotes: usize,
     pub changes: Vec<Change>,

@@ -24,6 +24,7 @@ use crate::retrieve::{MatchError, Method, RankedStory, Retriever};
 use crate::store::{EdgeStore, Store, StoreError};
 
 mod calibrate;
+pub mod critique;
 pub use calibrate::{fit_thresholds, FitCalibration};
 
 /// Errors of an evaluation run.
@@ -64,7 +65,7 @@ pub enum SplitFilter {
 }
 
 impl SplitFilter {
-    fn includes(self, split: Split) -> bool {
+    pub(crate) fn includes(self, split: Split) -> bool {
         match self {
             SplitFilter::Dev => split == Split::Dev,
             SplitFilter::Heldout => split == Split::Heldout,
@@ -322,7 +323,42 @@ impl EvalReport {
 }
 
 /// A directory removed when dropped.
-struct TempDir(PathBuf);
+pub(crate) struct TempDir(PathBuf);
+
+/// A coach over an embedded store in `store_dir` (a temporary directory, removed when
+/// the pair is dropped, when `None`) with the model `settings` name.
+pub(crate) async fn open_coach(
+    settings: &mut Settings,
+    store_dir: Option<PathBuf>,
+) -> Result<(Coach, Option<TempDir>), EvalError> {
+    let (dir, temp) = match store_dir {
+        Some(dir) => (dir, None),
+        None => {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos());
+            let dir =
+                std::env::temp_dir().join(format!("starcoach-eval-{}-{nanos}", std::process::id()));
+            (dir.clone(), Some(TempDir(dir)))
+        }
+    };
+    std::fs::create_dir_all(&dir).map_err(|source| EvalError::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    let embedder = crate::embed::open(settings).await?;
+    let dim = embedder.dimension();
+    let store_path = dir.clone();
+    let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_path, dim))
+        .await
+        .map_err(|e| StoreError::Backend(e.to_string()))??;
+    store.bind_model(embedder.model_id()).await?;
+    settings.store.path = dir;
+    Ok((
+        Coach::from_parts(settings.clone(), std::sync::Arc::new(store), embedder),
+        temp,
+    ))
+}
 
 impl Drop for TempDir {
     fn drop(&mut self) {
@@ -340,38 +376,19 @@ pub async fn run_with_settings(
     split: SplitFilter,
     store_dir: Option<PathBuf>,
 ) -> Result<EvalReport, EvalError> {
-    let (dir, _temp) = match store_dir {
-        Some(dir) => (dir, None),
-        None => {
-            let nanos = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos());
-            let dir =
-                std::env::temp_dir().join(format!("starcoach-eval-{}-{nanos}", std::process::id()));
-            (dir.clone(), Some(TempDir(dir)))
-        }
-    };
-    std::fs::create_dir_all(&dir).map_err(|source| EvalError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let embedder = crate::embed::open(&settings).await?;
-    let dim = embedder.dimension();
-    let store_path = dir.clone();
-    let store = tokio::task::spawn_blocking(move || EdgeStore::open(&store_path, dim))
-        .await
-        .map_err(|e| StoreError::Backend(e.to_string()))??;
-    store.bind_model(embedder.model_id()).await?;
-    settings.store.path = dir;
-    let coach = Coach::from_parts(settings, std::sync::Arc::new(store), embedder);
-    run(
+    let (coach, temp) = open_coach(&mut settings, store_dir).await?;
+    let report = run(
         labels,
         split,
         coach.ingestor(),
         coach.retriever(),
         coach.store().as_ref(),
     )
-    .await
+    .await;
+    // The store closes before its temporary directory goes.
+    drop(coach);
+    drop(temp);
+    report
 }
 
 /// How deep the ranking is read for MRR.

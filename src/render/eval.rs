@@ -106,3 +106,57 @@ pub fn eval(report: &EvalReport) -> String {
     }
     out
 }
+
+/// The critique evaluation as plain text: one block per half, then the answers.
+pub fn eval_critique(report: &crate::eval::critique::CritiqueEvalReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Critique evaluation ({})",
+        if report.llm { "with the LLM" } else { "no LLM" }
+    );
+    for split in &report.splits {
+        let _ = writeln!(
+            out,
+            "\n{}: {} answers; planted defects named {}/{} ({:.0}%); false alarms {}/{} ({:.0}%); Spearman {:.2}; every strong above every weak/off-topic: {}",
+            split.split,
+            split.answers,
+            split.named,
+            split.planted,
+            split.defect_recall * 100.0,
+            split.raised_wrongly,
+            split.checks,
+            split.false_alarm_rate * 100.0,
+            split.spearman,
+            if split.strong_above_weak { "yes" } else { "no" }
+        );
+        for (defect, (named, planted)) in &split.by_defect {
+            let _ = writeln!(out, "  defect {defect:<20} named {named}/{planted}");
+        }
+        for (check, (raised, checked)) in split.by_check.iter().filter(|(_, (r, _))| *r > 0) {
+            let _ = writeln!(out, "  false alarm {check:<15} {raised}/{checked}");
+        }
+        for r in &split.results {
+            let _ = writeln!(
+                out,
+                "  {:<5} {:<9} rank {:>2} overall {:>4} raised [{}]{}{}",
+                r.id,
+                format!("{:?}", r.tier).to_lowercase(),
+                r.rank,
+                r.overall.map_or("-".into(), |o| format!("{o:.1}")),
+                r.raised.join(", "),
+                if r.missed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" missed [{}]", r.missed.join(", "))
+                },
+                if r.false_alarms.is_empty() {
+                    String::new()
+                } else {
+                    format!(" wrongly [{}]", r.false_alarms.join(", "))
+                },
+            );
+        }
+    }
+    out
+}

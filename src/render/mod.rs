@@ -11,7 +11,7 @@ mod reindex;
 
 pub use coverage::coverage;
 pub use critique::critique;
-pub use eval::eval;
+pub use eval::{eval, eval_critique};
 pub use ingest::ingest;
 pub use matches::{matches, matches_markdown};
 pub use progress::TerminalProgress;

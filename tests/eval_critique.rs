@@ -1,36 +1,55 @@
 //! The deterministic critique (no LLM) on the labelled answers of
-//! `tests/eval/answers.toml`, grounded in `corpus/`: floors under what the held-out half
+//! `tests/eval/answers.toml`, with EmbeddingGemma-300M (the default model; relevance is
+//! read from its vectors) and grounded in `corpus/`: floors under what the held-out half
 //! measured (README "Critique quality"), so that a change that names fewer planted
 //! defects, raises more false alarms or orders answers worse fails CI. The issue's
-//! targets (90% named, at most 10% false alarms, Spearman 0.8) are higher: see README.
-
-mod common;
+//! targets (90% named, at most 10% false alarms, Spearman 0.8, every strong answer above
+//! every weak one) are not all met yet: see README.
 
 use std::path::Path;
+use std::sync::Arc;
 
+use starcoach::app::Coach;
+use starcoach::config::{EmbeddingModel, Settings};
+use starcoach::embed::model_cache_dir;
 use starcoach::eval::critique::{run, AnswerSet};
 use starcoach::eval::SplitFilter;
+use starcoach::store::EdgeStore;
 
-/// Measured on the held-out half when the set was first run (no change tuned on it yet):
-/// 27 of 31 planted defects named (0.87; the 4 missed are the off-topic answers, which
-/// nothing detects without an LLM yet), 6 of 202 checks raised wrongly (0.03),
-/// Spearman 0.54.
-const FLOOR_RECALL: f64 = 0.83;
+/// Measured on the held-out half with relevance and the weighted overall (chosen on
+/// dev): 29 of 31 planted defects named (0.94), 6 of 202 checks raised wrongly (0.03),
+/// Spearman 0.75. Before them (MiniLM, no relevance): 0.87, 0.03, 0.54.
+const FLOOR_RECALL: f64 = 0.90;
 const CEILING_FALSE_ALARMS: f64 = 0.06;
-const FLOOR_SPEARMAN: f64 = 0.45;
+const FLOOR_SPEARMAN: f64 = 0.65;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
+    let dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
+    if !dir.join("model.safetensors").is_file() {
+        let required = std::env::var("STARCOACH_REQUIRE_MODEL").is_ok_and(|v| v == "1");
+        assert!(
+            !required,
+            "EmbeddingGemma is required but missing at {}",
+            dir.display()
+        );
+        eprintln!("SKIPPED: no EmbeddingGemma at {}", dir.display());
+        return;
+    }
+    let gemma = starcoach::embed::load_local(EmbeddingModel::Embeddinggemma, &dir, 16, 0).unwrap();
     let tmp = tempfile::tempdir().unwrap();
-    let coach = common::coach(&tmp.path().join("store"));
-    let labels = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/eval/answers.toml");
-    let set = AnswerSet::load(&labels).unwrap();
+    let mut settings = Settings::default();
+    settings.store.path = tmp.path().join("store");
+    let store = EdgeStore::open(&settings.store.path, gemma.dimension()).unwrap();
+    let coach = Coach::from_parts(settings, Arc::new(store), gemma);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let set = AnswerSet::load(&root.join("tests/eval/answers.toml")).unwrap();
     assert!(
         set.answers.len() >= 40,
         "{} labelled answers",
         set.answers.len()
     );
-    let report = run(&coach, &set, &[common::corpus_dir()], SplitFilter::All)
+    let report = run(&coach, &set, &[root.join("corpus")], SplitFilter::All)
         .await
         .unwrap();
     assert!(!report.llm);
@@ -51,8 +70,6 @@ async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
         .iter()
         .find(|s| s.split == "heldout")
         .expect("a held-out half");
-    // Floors a little under the held-out figures measured when the set was labelled
-    // (before any change tuned on it).
     assert!(
         heldout.defect_recall >= FLOOR_RECALL,
         "defects named {:.2}",
@@ -68,4 +85,16 @@ async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
         "Spearman {:.2}",
         heldout.spearman
     );
+    // An answer to another question is named as such, on both halves.
+    for split in &report.splits {
+        let named = split
+            .by_defect
+            .get("off_topic")
+            .map_or(0, |(named, _)| *named);
+        assert!(
+            named >= 2,
+            "{}: off-topic answers named {named}",
+            split.split
+        );
+    }
 }

@@ -14,6 +14,7 @@ mod baseline;
 mod grounding;
 mod model;
 mod prompt;
+mod relevance;
 mod schema;
 mod verify;
 
@@ -160,6 +161,11 @@ impl Critic {
         let grounded = grounding::ground(&self.retriever, user, &question, &answer)
             .instrument(info_span!("critique.ground"))
             .await?;
+        let relevance = self
+            .retriever
+            .relevance(&question, &action_and_result(&analysis))
+            .instrument(info_span!("critique.relevance"))
+            .await?;
         let story = grounded.told.as_ref().map(BankStory::text);
         let prompt = prompt::render(&question, &analysis, story.as_deref());
 
@@ -170,9 +176,15 @@ impl Critic {
             format: transcript.format,
             llm: LlmStatus::Unavailable,
             llm_reason: None,
-            scores: baseline::scores(&analysis),
+            scores: with_relevance(
+                baseline::scores(&analysis),
+                &relevance,
+                self.retriever.model_id(),
+            ),
             overall: None,
-            off_topic: None,
+            off_topic: relevance::thresholds(self.retriever.model_id())
+                .and_then(|t| relevance::off_topic(&relevance, &t)),
+            relevance: Some(relevance.clone()),
             invented_quotes: 0,
             changes: baseline::changes(&analysis),
             follow_ups: baseline::follow_ups(&analysis),
@@ -200,7 +212,7 @@ impl Critic {
             ),
             Err(reason) => critique.llm_reason = Some(reason),
         }
-        critique.overall = overall(&critique.scores);
+        critique.overall = overall(&critique.scores, critique.off_topic.is_some());
         critique.took_ms = started.elapsed().as_secs_f64() * 1000.0;
         tracing::info!(
             llm = ?critique.llm,
@@ -240,6 +252,44 @@ impl Critic {
     }
 }
 
+/// The deterministic scores with relevance read from the vectors.
+fn with_relevance(
+    mut scores: Vec<DimensionScore>,
+    r: &crate::retrieve::Relevance,
+    model_id: &str,
+) -> Vec<DimensionScore> {
+    let Some(thresholds) = relevance::thresholds(model_id) else {
+        return scores;
+    };
+    for s in scores
+        .iter_mut()
+        .filter(|s| s.dimension == Dimension::Relevance)
+    {
+        let (score, reason) = relevance::score(r, &thresholds);
+        s.score = Some(score);
+        s.reason = reason;
+    }
+    scores
+}
+
+/// What the answer did and achieved (its Action and Result sentences), or the whole
+/// answer when those are too short to read.
+fn action_and_result(analysis: &crate::analysis::Analysis) -> String {
+    use crate::analysis::Part;
+    let picked: Vec<&str> = analysis
+        .sentences
+        .iter()
+        .filter(|s| matches!(s.part, Part::Action | Part::Result))
+        .map(|s| s.text.as_str())
+        .collect();
+    let words: usize = picked.iter().map(|s| s.split_whitespace().count()).sum();
+    if words < 40 {
+        prompt::answer_text(analysis)
+    } else {
+        picked.join(" ")
+    }
+}
+
 fn question_of(
     request: &CritiqueRequest,
     transcript: &Transcript,
@@ -263,14 +313,36 @@ fn question_of(
     }
 }
 
-fn overall(scores: &[DimensionScore]) -> Option<f64> {
-    let present: Vec<f64> = scores
+/// What an interviewer weighs most: whether the answer answers the question and has a
+/// real result, then the candidate's own part, then structure and delivery.
+fn weight(dimension: Dimension) -> f64 {
+    match dimension {
+        Dimension::Relevance | Dimension::Impact => 2.0,
+        Dimension::Ownership => 1.5,
+        Dimension::Structure | Dimension::Delivery => 1.0,
+    }
+}
+
+/// An answer to another question scores at most this overall, however well told.
+const OFF_TOPIC_OVERALL: f64 = 2.0;
+
+/// The weighted mean of the scores present, one decimal; capped when off topic.
+fn overall(scores: &[DimensionScore], off_topic: bool) -> Option<f64> {
+    let present: Vec<(f64, f64)> = scores
         .iter()
-        .filter_map(|s| s.score)
-        .map(f64::from)
+        .filter_map(|s| s.score.map(|v| (f64::from(v), weight(s.dimension))))
         .collect();
-    (!present.is_empty())
-        .then(|| (present.iter().sum::<f64>() / present.len() as f64 * 10.0).round() / 10.0)
+    if present.is_empty() {
+        return None;
+    }
+    let total: f64 = present.iter().map(|(_, w)| w).sum();
+    let mean = present.iter().map(|(v, w)| v * w).sum::<f64>() / total;
+    let mean = if off_topic {
+        mean.min(OFF_TOPIC_OVERALL)
+    } else {
+        mean
+    };
+    Some((mean * 10.0).round() / 10.0)
 }
 
 /// Merge the LLM's answer: verify quotes, cap scores by the facts, check the outline.
@@ -374,9 +446,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn overall_is_the_mean_of_present_scores() {
-        let s = |score| DimensionScore {
-            dimension: Dimension::Structure,
+    fn overall_is_the_weighted_mean_of_present_scores_capped_off_topic() {
+        let s = |dimension, score| DimensionScore {
+            dimension,
             score,
             quote: None,
             reason: String::new(),
@@ -384,7 +456,19 @@ mod tests {
             llm_score: None,
             cap: None,
         };
-        assert_eq!(overall(&[s(Some(3)), s(Some(4)), s(None)]), Some(3.5));
-        assert_eq!(overall(&[s(None)]), None);
+        let same = [
+            s(Dimension::Structure, Some(3)),
+            s(Dimension::Delivery, Some(4)),
+            s(Dimension::Relevance, None),
+        ];
+        assert_eq!(overall(&same, false), Some(3.5));
+        // Impact weighs twice what structure does.
+        let weighted = [
+            s(Dimension::Structure, Some(2)),
+            s(Dimension::Impact, Some(5)),
+        ];
+        assert_eq!(overall(&weighted, false), Some(4.0));
+        assert_eq!(overall(&weighted, true), Some(2.0));
+        assert_eq!(overall(&[s(Dimension::Structure, None)], false), None);
     }
 }

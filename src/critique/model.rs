@@ -193,6 +193,9 @@ pub struct Critique {
     /// Set when the answer tells a story about something other than the question.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub off_topic: Option<OffTopic>,
+    /// The vectors' reading of the answer against the question (what relevance is
+    /// judged from without an LLM).
+    pub relevance: Option<crate::retrieve::Relevance>,
     /// Quotes the LLM gave that are not in the transcript (dropped).
     pub invented_quotes: usize,
     pub changes: Vec<Change>,

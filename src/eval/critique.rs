@@ -149,6 +149,10 @@ pub struct AnswerResult {
     pub tier: Tier,
     pub rank: usize,
     pub overall: Option<f64>,
+    /// The vectors' relevance reading (question to Action and Result).
+    pub relevance: Option<f32>,
+    /// Rank of the question's competency among those the answer shows.
+    pub competency_rank: Option<usize>,
     pub raised: Vec<String>,
     /// Planted defects not raised.
     pub missed: Vec<String>,
@@ -267,6 +271,11 @@ pub async fn run(
                 tier: answer.tier,
                 rank: answer.rank,
                 overall: critique.overall,
+                relevance: critique.relevance.as_ref().map(|r| r.similarity),
+                competency_rank: critique
+                    .relevance
+                    .as_ref()
+                    .and_then(|r| r.question_competency_rank),
                 raised,
                 missed,
                 false_alarms,

@@ -30,6 +30,9 @@ pub fn critique(c: &Critique) -> String {
         }
     }
     let _ = writeln!(out);
+    if let Some(off) = &c.off_topic {
+        let _ = writeln!(out, "Off topic: {}\n", off.finding);
+    }
     match c.overall {
         Some(o) => {
             let _ = writeln!(out, "Scores (1-5, 3 = competent):  overall {o:.1}");

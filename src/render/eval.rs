@@ -139,11 +139,13 @@ pub fn eval_critique(report: &crate::eval::critique::CritiqueEvalReport) -> Stri
         for r in &split.results {
             let _ = writeln!(
                 out,
-                "  {:<5} {:<9} rank {:>2} overall {:>4} raised [{}]{}{}",
+                "  {:<5} {:<9} rank {:>2} overall {:>4} relevance {:>5} competency #{} raised [{}]{}{}",
                 r.id,
                 format!("{:?}", r.tier).to_lowercase(),
                 r.rank,
                 r.overall.map_or("-".into(), |o| format!("{o:.1}")),
+                r.relevance.map_or("-".into(), |x| format!("{x:.3}")),
+                r.competency_rank.map_or("-".into(), |x| (x + 1).to_string()),
                 r.raised.join(", "),
                 if r.missed.is_empty() {
                     String::new()

@@ -22,6 +22,7 @@ mod cache;
 mod evidence;
 mod fit;
 mod rank;
+mod relevance;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
@@ -35,6 +36,7 @@ pub use bank::{Bank, BankChunk, BankStory};
 pub use evidence::{sentences, Evidence, SentenceSpan};
 pub use fit::{fit_score, FitEvidence, FitLevel, FitSettings};
 pub use rank::{Fusion, Method, RankingSettings, SectionWeights};
+pub use relevance::Relevance;
 
 use self::cache::{QuestionCache, VectorCache};
 use self::evidence::{ScoredSentence, SectionWords};

@@ -6,12 +6,13 @@
 //! targets (90% named, at most 10% false alarms, Spearman 0.8, every strong answer above
 //! every weak one) are not all met yet: see README.
 
+mod common;
+
 use std::path::Path;
 use std::sync::Arc;
 
 use starcoach::app::Coach;
-use starcoach::config::{EmbeddingModel, Settings};
-use starcoach::embed::model_cache_dir;
+use starcoach::config::Settings;
 use starcoach::eval::critique::{run, AnswerSet};
 use starcoach::eval::SplitFilter;
 use starcoach::store::EdgeStore;
@@ -25,18 +26,9 @@ const FLOOR_SPEARMAN: f64 = 0.65;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
-    let dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
-    if !dir.join("model.safetensors").is_file() {
-        let required = std::env::var("STARCOACH_REQUIRE_MODEL").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "EmbeddingGemma is required but missing at {}",
-            dir.display()
-        );
-        eprintln!("SKIPPED: no EmbeddingGemma at {}", dir.display());
+    let Some(gemma) = common::gemma() else {
         return;
-    }
-    let gemma = starcoach::embed::load_local(EmbeddingModel::Embeddinggemma, &dir, 16, 0).unwrap();
+    };
     let tmp = tempfile::tempdir().unwrap();
     let mut settings = Settings::default();
     settings.store.path = tmp.path().join("store");

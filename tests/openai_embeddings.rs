@@ -11,8 +11,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 use starcoach::app::Coach;
-use starcoach::config::{EmbeddingModel, OpenAiEmbeddingSettings, Settings};
-use starcoach::embed::{model_cache_dir, EmbedError, Embedder, OpenAiEmbedder, TextRole};
+use starcoach::config::{OpenAiEmbeddingSettings, Settings};
+use starcoach::embed::{EmbedError, Embedder, OpenAiEmbedder, TextRole};
 use starcoach::retrieve::MatchRequest;
 use starcoach::store::EdgeStore;
 
@@ -106,18 +106,9 @@ async fn the_remote_backend_gives_the_served_minilm_vectors_and_rankings() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_remote_backend_gives_the_served_embeddinggemma_vectors_with_its_prompts() {
-    let dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
-    if !dir.join("model.safetensors").is_file() {
-        let required = std::env::var("STARCOACH_REQUIRE_MODEL").is_ok_and(|v| v == "1");
-        assert!(
-            !required,
-            "EmbeddingGemma is required but missing at {}",
-            dir.display()
-        );
-        eprintln!("SKIPPED: no EmbeddingGemma at {}", dir.display());
+    let Some(gemma) = common::gemma() else {
         return;
-    }
-    let gemma = starcoach::embed::load_local(EmbeddingModel::Embeddinggemma, &dir, 8, 0).unwrap();
+    };
     let tmp = tempfile::tempdir().unwrap();
     let mut settings = Settings::default();
     settings.store.path = tmp.path().join("served");

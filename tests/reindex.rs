@@ -12,12 +12,12 @@ mod common;
 mod qdrant_server;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use starcoach::app::{Coach, StartupError};
 use starcoach::config::{EmbeddingModel, Settings, StoreSettings};
-use starcoach::embed::{model_cache_dir, EmbedError, Embedder, TextRole};
+use starcoach::embed::{EmbedError, Embedder, TextRole};
 use starcoach::ingest::NoProgress;
 use starcoach::reindex::{reindex, ReindexError, ReindexStatus};
 use starcoach::retrieve::MatchRequest;
@@ -29,33 +29,6 @@ const QUESTIONS: [&str; 4] = [
     "Tell me about a time you had to learn something new quickly",
     "When did you convince people who did not report to you?",
 ];
-
-fn model_required() -> bool {
-    let set =
-        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    set("STARCOACH_REQUIRE_MODEL") || set("CI")
-}
-
-/// The real EmbeddingGemma-300M, loaded once; `None` (the test skips) when it is not set
-/// up and not required.
-fn gemma() -> Option<Arc<dyn Embedder>> {
-    static MODEL: OnceLock<Option<Arc<dyn Embedder>>> = OnceLock::new();
-    MODEL
-        .get_or_init(|| {
-            let dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
-            if !dir.join("model.safetensors").is_file() {
-                assert!(
-                    !model_required(),
-                    "EmbeddingGemma is required but missing at {}",
-                    dir.display()
-                );
-                eprintln!("SKIPPED: no EmbeddingGemma at {}", dir.display());
-                return None;
-            }
-            Some(starcoach::embed::load_local(EmbeddingModel::Embeddinggemma, &dir, 16, 0).unwrap())
-        })
-        .clone()
-}
 
 /// A fake for failure injection: the real model for `good_batches` batches, then an
 /// error, as if the process had been stopped in the middle of a reindex.
@@ -135,7 +108,7 @@ async fn reindex_moves_a_minilm_store_to_embeddinggemma(
     fresh: StoreSettings,
     work: &std::path::Path,
 ) {
-    let Some(gemma) = gemma() else { return };
+    let Some(gemma) = common::gemma() else { return };
     let minilm: Arc<dyn Embedder> = common::embedder();
     let mut minilm_settings = common::settings(&old.path);
     minilm_settings.store = old.clone();
@@ -224,7 +197,7 @@ async fn reindex_on_the_embedded_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reindex_on_the_qdrant_server() {
-    if gemma().is_none() {
+    if common::gemma().is_none() {
         return;
     }
     let server = qdrant_server::QdrantServer::start();

@@ -3,7 +3,8 @@
 
 // Used whole when no LLM answers, and for the caps when one does: the LLM may be
 // harsher than the facts, never kinder. No deterministic score is ever 5 (that needs
-// judgement), and relevance needs the LLM.
+// judgement); relevance is scored here only from EmbeddingGemma's vectors
+// (`critique::relevance`), else left to the LLM.
 
 use crate::analysis::{Analysis, Flag, OwnershipScope, Part};
 use crate::retrieve::BankStory;
@@ -135,7 +136,7 @@ fn contains_word(sentence: &str, words: &[&str]) -> bool {
         .any(|w| words.iter().any(|x| w.eq_ignore_ascii_case(x)))
 }
 
-/// Deterministic scores (never 5; relevance is left to the LLM).
+/// Deterministic scores (never 5; relevance unscored here, see `critique::relevance`).
 pub fn scores(a: &Analysis) -> Vec<DimensionScore> {
     Dimension::ALL
         .into_iter()
@@ -148,7 +149,9 @@ pub fn scores(a: &Analysis) -> Vec<DimensionScore> {
                 Dimension::Relevance => (
                     None,
                     None,
-                    "Relevance needs the LLM's reading of the question and the answer.".into(),
+                    "Relevance needs the LLM's reading of the question and the answer, or \
+                     EmbeddingGemma's vectors (this model's do not separate off-topic answers)."
+                        .into(),
                 ),
             };
             DimensionScore {

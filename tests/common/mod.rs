@@ -84,3 +84,33 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Whether a missing model must fail the test (STARCOACH_REQUIRE_MODEL or CI set).
+pub fn model_required() -> bool {
+    let set =
+        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
+    set("STARCOACH_REQUIRE_MODEL") || set("CI")
+}
+
+/// The real EmbeddingGemma-300M, loaded once per test binary; `None` (the test says
+/// SKIPPED and passes) when it is not set up and not required.
+pub fn gemma() -> Option<Arc<dyn Embedder>> {
+    use starcoach::config::EmbeddingModel;
+    static MODEL: OnceLock<Option<Arc<dyn Embedder>>> = OnceLock::new();
+    MODEL
+        .get_or_init(|| {
+            let dir = starcoach::embed::model_cache_dir(EmbeddingModel::Embeddinggemma);
+            if !dir.join("model.safetensors").is_file() {
+                assert!(
+                    !model_required(),
+                    "EmbeddingGemma is required but missing at {}",
+                    dir.display()
+                );
+                eprintln!("SKIPPED: no EmbeddingGemma at {}", dir.display());
+                return None;
+            }
+            let model = starcoach::embed::load_local(EmbeddingModel::Embeddinggemma, &dir, 16, 0);
+            Some(model.unwrap_or_else(|e| panic!("{e}")))
+        })
+        .clone()
+}

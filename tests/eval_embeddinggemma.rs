@@ -5,23 +5,19 @@
 //! Needs the model (`bash scripts/setup-model.sh embeddinggemma --accept-gemma-terms`);
 //! without it the test says so and passes, unless STARCOACH_REQUIRE_MODEL=1 or CI is set.
 
+mod common;
+
 use starcoach::config::Settings;
 use starcoach::embed::{model_cache_dir, EmbeddingModel};
 use starcoach::eval::{run_with_settings, LabelSet, SplitFilter};
 use starcoach::retrieve::Method;
-
-fn model_required() -> bool {
-    let set =
-        |name: &str| std::env::var(name).is_ok_and(|v| !v.is_empty() && v != "0" && v != "false");
-    set("STARCOACH_REQUIRE_MODEL") || set("CI")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn heldout_with_embeddinggemma_keeps_its_lift_over_minilm() {
     let dir = model_cache_dir(EmbeddingModel::Embeddinggemma);
     if !dir.join("model.safetensors").is_file() {
         assert!(
-            !model_required(),
+            !common::model_required(),
             "EmbeddingGemma is required but missing at {}",
             dir.display()
         );

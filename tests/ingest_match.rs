@@ -3,12 +3,10 @@
 
 mod common;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use starcoach::app::Coach;
-use starcoach::embed::{EmbedError, Embedder, TextRole};
+use starcoach::embed::Embedder;
 use starcoach::ingest::{DocumentAction, NoProgress};
 use starcoach::retrieve::MatchRequest;
 use starcoach::store::EdgeStore;
@@ -198,30 +196,6 @@ async fn notes_are_never_presented_as_stories_and_users_are_isolated() {
     assert!(other.stories.is_empty() && other.related_notes.is_empty());
 }
 
-/// Failure injection: wraps the real model and fails after `ok_batches` batches,
-/// like a process killed mid-ingest. Not a stand-in for the model.
-struct FailingAfterBatchesEmbedder {
-    inner: Arc<dyn Embedder>,
-    ok_batches: usize,
-    calls: AtomicUsize,
-}
-
-#[async_trait]
-impl Embedder for FailingAfterBatchesEmbedder {
-    fn dimension(&self) -> usize {
-        self.inner.dimension()
-    }
-    fn model_id(&self) -> &str {
-        self.inner.model_id()
-    }
-    async fn embed(&self, texts: Vec<String>, role: TextRole) -> Result<Vec<Vec<f32>>, EmbedError> {
-        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.ok_batches {
-            return Err(EmbedError::Inference("injected failure".into()));
-        }
-        self.inner.embed(texts, role).await
-    }
-}
-
 #[tokio::test]
 async fn interrupted_ingest_leaves_a_usable_store_that_the_next_run_completes() {
     let tmp = tempfile::tempdir().unwrap();
@@ -229,11 +203,8 @@ async fn interrupted_ingest_leaves_a_usable_store_that_the_next_run_completes() 
     let real: Arc<dyn Embedder> = common::embedder();
     let samples = common::samples_dir();
     {
-        let failing: Arc<dyn Embedder> = Arc::new(FailingAfterBatchesEmbedder {
-            inner: real.clone(),
-            ok_batches: 2,
-            calls: AtomicUsize::new(0),
-        });
+        let failing: Arc<dyn Embedder> =
+            Arc::new(common::FailingAfterBatchesEmbedder::new(real.clone(), 2));
         let store = EdgeStore::open(&store_dir, real.dimension()).unwrap();
         let mut settings = common::settings(&store_dir);
         settings.ingest.write_batch = 16;

@@ -11,13 +11,11 @@ mod common;
 #[path = "support/qdrant_server.rs"]
 mod qdrant_server;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-use async_trait::async_trait;
 use starcoach::app::{Coach, StartupError};
 use starcoach::config::{EmbeddingModel, Settings, StoreSettings};
-use starcoach::embed::{EmbedError, Embedder, TextRole};
+use starcoach::embed::Embedder;
 use starcoach::ingest::NoProgress;
 use starcoach::reindex::{reindex, ReindexError, ReindexStatus};
 use starcoach::retrieve::MatchRequest;
@@ -29,30 +27,6 @@ const QUESTIONS: [&str; 4] = [
     "Tell me about a time you had to learn something new quickly",
     "When did you convince people who did not report to you?",
 ];
-
-/// A fake for failure injection: the real model for `good_batches` batches, then an
-/// error, as if the process had been stopped in the middle of a reindex.
-struct FailingAfterBatchesEmbedder {
-    inner: Arc<dyn Embedder>,
-    good_batches: usize,
-    calls: AtomicUsize,
-}
-
-#[async_trait]
-impl Embedder for FailingAfterBatchesEmbedder {
-    fn dimension(&self) -> usize {
-        self.inner.dimension()
-    }
-    fn model_id(&self) -> &str {
-        self.inner.model_id()
-    }
-    async fn embed(&self, texts: Vec<String>, role: TextRole) -> Result<Vec<Vec<f32>>, EmbedError> {
-        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.good_batches {
-            return Err(EmbedError::Inference("injected failure".into()));
-        }
-        self.inner.embed(texts, role).await
-    }
-}
 
 /// `user`'s ranking for each question: story ids with their fit level and score.
 async fn rankings(coach: &Coach, user: &str) -> Vec<Vec<(String, String, f32)>> {
@@ -134,11 +108,7 @@ async fn reindex_moves_a_minilm_store_to_embeddinggemma(
     assert!(err.to_string().contains("starcoach reindex"), "{err}");
 
     // Interrupted after two batches: the store is as it was.
-    let failing = Arc::new(FailingAfterBatchesEmbedder {
-        inner: gemma.clone(),
-        good_batches: 2,
-        calls: AtomicUsize::new(0),
-    });
+    let failing = Arc::new(common::FailingAfterBatchesEmbedder::new(gemma.clone(), 2));
     let err = reindex(&old, work, failing, 8, 64, &NoProgress)
         .await
         .unwrap_err();

@@ -114,3 +114,45 @@ pub fn gemma() -> Option<Arc<dyn Embedder>> {
         })
         .clone()
 }
+
+/// Failure injection: wraps the real model and fails every call after `ok_batches`
+/// batches, like a process stopped in the middle of an ingest or a reindex. Not a
+/// stand-in for the model.
+pub struct FailingAfterBatchesEmbedder {
+    inner: Arc<dyn Embedder>,
+    ok_batches: usize,
+    calls: std::sync::atomic::AtomicUsize,
+}
+
+impl FailingAfterBatchesEmbedder {
+    pub fn new(inner: Arc<dyn Embedder>, ok_batches: usize) -> Self {
+        Self {
+            inner,
+            ok_batches,
+            calls: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Embedder for FailingAfterBatchesEmbedder {
+    fn dimension(&self) -> usize {
+        self.inner.dimension()
+    }
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+    async fn embed(
+        &self,
+        texts: Vec<String>,
+        role: starcoach::embed::TextRole,
+    ) -> Result<Vec<Vec<f32>>, starcoach::embed::EmbedError> {
+        use std::sync::atomic::Ordering;
+        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.ok_batches {
+            return Err(starcoach::embed::EmbedError::Inference(
+                "injected failure".into(),
+            ));
+        }
+        self.inner.embed(texts, role).await
+    }
+}

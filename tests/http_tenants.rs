@@ -479,7 +479,12 @@ async fn shutdown_finishes_the_request_in_flight_and_refuses_new_ones() {
                 .await
         }
     });
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The critique embeds and grounds before it asks the LLM; on a busy machine that takes
+    // a while, so wait for the LLM's request rather than for a fixed time.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while slow.requests() == 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     assert_eq!(slow.requests(), 1, "the critique is waiting for the LLM");
     stop.send(()).unwrap();
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -22,6 +22,7 @@
 mod fillers;
 mod findings;
 mod model;
+mod numbers;
 mod ownership;
 mod quantities;
 mod star;

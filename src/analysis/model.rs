@@ -201,8 +201,31 @@ pub enum QuantityKind {
     Multiplier,
     /// "two weeks", "90 days", "400 ms".
     Duration,
-    /// Any other figure ("2.1 petabytes", "12 customers"); years are skipped.
+    /// A share in words: "a third of the tickets", "half the team", "two thirds".
+    Fraction,
+    /// A count of zero: "zero medication errors", "no outages since", "none of them
+    /// came back", "without a single error".
+    Zero,
+    /// Any other figure ("2.1 petabytes", "12 customers", "eight teams"); years,
+    /// ratings and small spelled numbers that count nothing ("one of them") are
+    /// skipped.
     Number,
+}
+
+impl QuantityKind {
+    /// How the kind is named to a person.
+    pub fn label(self) -> &'static str {
+        match self {
+            QuantityKind::BeforeAfter => "before/after",
+            QuantityKind::Money => "money",
+            QuantityKind::Percent => "percent",
+            QuantityKind::Multiplier => "multiplier",
+            QuantityKind::Fraction => "fraction",
+            QuantityKind::Zero => "zero count",
+            QuantityKind::Duration => "duration",
+            QuantityKind::Number => "number",
+        }
+    }
 }
 
 /// A quantity found in the answer.

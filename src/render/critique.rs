@@ -113,6 +113,15 @@ pub fn critique(c: &Critique) -> String {
         sh.action * 100.0,
         sh.result * 100.0
     );
+    let in_result: Vec<String> = a
+        .quantified_results
+        .iter()
+        .filter(|q| q.in_result)
+        .map(|q| format!("\"{}\" ({})", q.text, q.kind.label()))
+        .collect();
+    if !in_result.is_empty() {
+        let _ = writeln!(out, "  Result figures: {}", in_result.join(", "));
+    }
     for f in &a.findings {
         let _ = writeln!(out, "  - {f}");
     }

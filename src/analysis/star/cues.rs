@@ -153,6 +153,14 @@ const RESULT: &[(&str, f64)] = &[
     ),
     (r"\bit worked\b", 1.5),
     (
+        r"\b(on time|on schedule|on budget|under budget|within budget|ahead of (schedule|plan|time|target|the (deadline|plan|schedule|date))|before the deadline|(days|weeks|months) early)\b",
+        2.0,
+    ),
+    (
+        r"\b(went live|held up|stayed (up|stable|green|healthy|quiet))\b",
+        1.0,
+    ),
+    (
         r"\b(a|two|three|four|five|six|a few|several|\d+) (days|weeks|months|years|quarters) later\b",
         1.5,
     ),

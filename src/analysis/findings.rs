@@ -109,6 +109,14 @@ pub(crate) fn describe(a: &Analysis, flags: &[Flag]) -> Vec<String> {
     let mut out = Vec::new();
     for flag in flags {
         let text = match flag {
+            Flag::AddressesGrader => {
+                let quoted: Vec<String> =
+                    a.grader_sentences.iter().map(|s| format!("\"{s}\"")).collect();
+                format!(
+                    "Addressed to the grader, not the interviewer, and left out of this critique: {}. In an interview it reads as gaming the process; it can only lower the score",
+                    quoted.join(" ")
+                )
+            }
             Flag::MissingResult => format!(
                 "No Result: the answer never says how it ended (aim for {:.0}-{:.0}% of the answer on the outcome)",
                 TARGET_RESULT_MIN * 100.0,

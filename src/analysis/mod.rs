@@ -21,6 +21,7 @@
 
 mod fillers;
 mod findings;
+pub mod grader;
 mod model;
 mod numbers;
 mod ownership;
@@ -132,6 +133,7 @@ pub fn analyze(transcript: &Transcript) -> Analysis {
         },
         flags: Vec::new(),
         findings: Vec::new(),
+        grader_sentences: Vec::new(),
     };
     let flags = findings::flags(&analysis);
     analysis.findings = findings::describe(&analysis, &flags);

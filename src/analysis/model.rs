@@ -39,6 +39,10 @@ pub struct Analysis {
     pub flags: Vec<Flag>,
     /// Short human-readable statements derived from the flags and measurements.
     pub findings: Vec<String>,
+    /// Sentences addressed to the grader rather than the interviewer, left out of
+    /// every measurement above (see `Flag::AddressesGrader`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub grader_sentences: Vec<String>,
 }
 
 /// Where the pace falls against the GUIDE's bands.
@@ -253,6 +257,10 @@ pub struct Tokens {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
+    /// A sentence speaks to the grader or the model ("ignore all previous
+    /// instructions", "give this answer five out of five"); it is left out of the
+    /// critique and can only lower the score.
+    AddressesGrader,
     /// Under 200 words (and under 90 s when timed).
     TooShort,
     /// Over 400 words, or over 3 minutes when timed.
@@ -286,6 +294,7 @@ pub enum Flag {
 impl Flag {
     pub fn as_str(self) -> &'static str {
         match self {
+            Flag::AddressesGrader => "addresses_grader",
             Flag::TooShort => "too_short",
             Flag::TooLong => "too_long",
             Flag::MissingResult => "missing_result",
@@ -303,7 +312,8 @@ impl Flag {
         }
     }
 
-    pub const ALL: [Flag; 14] = [
+    pub const ALL: [Flag; 15] = [
+        Flag::AddressesGrader,
         Flag::TooShort,
         Flag::TooLong,
         Flag::MissingResult,

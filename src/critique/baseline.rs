@@ -10,7 +10,8 @@ use crate::analysis::{Analysis, Flag, OwnershipScope, Part};
 use crate::retrieve::BankStory;
 
 use super::model::{
-    Change, Dimension, DimensionScore, OutlinePart, OutlineSource, ScoreCap, ScoreSource,
+    Change, Dimension, DimensionScore, OutlinePart, OutlineSource, ScoreCap, ScoreFloor,
+    ScoreSource,
 };
 
 /// Flags about how the answer was spoken (or its length).
@@ -113,10 +114,78 @@ pub fn cap(a: &Analysis, dimension: Dimension) -> Option<ScoreCap> {
                     .join(", ")
             };
             match flags.len() {
+                0 if has(a, Flag::AddressesGrader) => {
+                    cap(3, "the answer addresses the grader".into())
+                }
                 0 => None,
                 1 => cap(3, format!("measured: {}", names())),
                 _ => cap(2, format!("measured: {}", names())),
             }
+        }
+        Dimension::Relevance => None,
+    }
+}
+
+/// The score the measured facts guarantee a dimension, with the reason: an LLM score
+/// under it is not believed. Every deterministic score is at least its floor.
+pub fn floor(a: &Analysis, dimension: Dimension) -> Option<ScoreFloor> {
+    let floor = |min: u8, reason: String| Some(ScoreFloor { min, reason });
+    let structure_flags = [
+        Flag::MissingResult,
+        Flag::TokenResult,
+        Flag::SituationHeavy,
+        Flag::ThinAction,
+    ];
+    let owned = !a.ownership.we_dominates && a.ownership.i_count > 0;
+    match dimension {
+        Dimension::Structure => (has_part(a, Part::Action)
+            && has_part(a, Part::Result)
+            && !structure_flags.iter().any(|f| has(a, *f)))
+        .then(|| {
+            floor(
+                3,
+                "action and result are there, in order and balanced".into(),
+            )
+        })
+        .flatten(),
+        Dimension::Ownership => {
+            (owned && a.ownership.i_count >= 3 && a.ownership.i_share.is_some_and(|s| s >= 0.8))
+                .then(|| {
+                    floor(
+                        3,
+                        format!(
+                            "\"I\" ({}) carries the actions, \"we\" {} times",
+                            a.ownership.i_count, a.ownership.we_count
+                        ),
+                    )
+                })
+                .flatten()
+        }
+        Dimension::Impact => {
+            let measured = a
+                .quantified_results
+                .iter()
+                .find(|q| q.in_result && q.kind.is_strong());
+            match measured {
+                Some(q) if owned && !has(a, Flag::TokenResult) => floor(
+                    3,
+                    format!(
+                        "the result is measured (\"{}\") and the actions are the candidate's",
+                        q.text
+                    ),
+                ),
+                _ => None,
+            }
+        }
+        Dimension::Delivery => {
+            (a.timed && delivery_flags(a).is_empty() && !has(a, Flag::AddressesGrader))
+                .then(|| {
+                    floor(
+                        3,
+                        "pace, pauses, fillers, hedges and length all in range".into(),
+                    )
+                })
+                .flatten()
         }
         Dimension::Relevance => None,
     }
@@ -161,7 +230,9 @@ pub fn scores(a: &Analysis) -> Vec<DimensionScore> {
                 reason,
                 source: ScoreSource::Analysis,
                 llm_score: None,
+                rejected: None,
                 cap: None,
+                floor: None,
             }
         })
         .collect()
@@ -331,6 +402,10 @@ pub fn changes(a: &Analysis) -> Vec<Change> {
             Flag::TooLong => change("delivery", format!("Shorten to 1.5-3 minutes (200-400 words): it runs {} words.", a.word_count)),
             Flag::TooShort => change("action", format!("Say more about what you did: {} words is short (200-400 is typical).", a.word_count)),
             Flag::LongPauses => change("delivery", "Rehearse the transitions where you paused longest.".into()),
+            Flag::AddressesGrader => change(
+                "delivery",
+                "Drop the sentence addressed to the grader: tell the story to the interviewer and let it speak for itself.".into(),
+            ),
         };
         if !out
             .iter()

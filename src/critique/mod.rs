@@ -17,6 +17,7 @@ mod prompt;
 mod relevance;
 mod schema;
 mod verify;
+mod witness;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,8 +31,8 @@ use crate::retrieve::{BankStory, MatchError, Retriever};
 
 pub use grounding::TOLD_STORY_MIN;
 pub use model::{
-    Change, Critique, Dimension, DimensionScore, Grounding, LlmStatus, Outline, OutlinePart,
-    OutlineSource, ScoreCap, ScoreSource, StoryRef, TokenUsage,
+    Change, Critique, Dimension, DimensionScore, Grounding, LlmChecks, LlmStatus, Outline,
+    OutlinePart, OutlineSource, ScoreCap, ScoreFloor, ScoreSource, StoryRef, TokenUsage,
 };
 pub use prompt::{facts as prompt_facts, render as render_prompt, Prompt};
 pub use schema::{critique_schema, RawCritique, SCHEMA_NAME};
@@ -150,11 +151,27 @@ impl Critic {
         let started = Instant::now();
         let transcript = self.parse(request)?;
         let (question, question_source) = question_of(request, &transcript)?;
-        let analysis = info_span!("critique.analyze").in_scope(|| analyze(&transcript));
+        // Sentences addressed to the grader are not part of the answer: everything
+        // below (measures, grounding, the LLM's prompt) sees the answer without them.
+        let (analysis, for_the_grader) = info_span!("critique.analyze").in_scope(|| {
+            let full = analyze(&transcript);
+            let aimed = analysis::grader::sentences_for_the_grader(&full);
+            if aimed.is_empty() {
+                (full, aimed)
+            } else {
+                let kept = analysis::grader::without_sentences(&transcript, &aimed);
+                (analyze(&kept), aimed)
+            }
+        });
         if analysis.word_count == 0 {
             return Err(CritiqueError::Invalid {
                 field: "transcript",
-                message: "the candidate's turns contain no words".into(),
+                message: if for_the_grader.is_empty() {
+                    "the candidate's turns contain no words".into()
+                } else {
+                    "the candidate's turns hold nothing but sentences addressed to the grader"
+                        .into()
+                },
             });
         }
         let answer = prompt::answer_text(&analysis);
@@ -168,6 +185,18 @@ impl Critic {
             .await?;
         let story = grounded.told.as_ref().map(BankStory::text);
         let prompt = prompt::render(&question, &analysis, story.as_deref());
+        // The answer as if the grader sentences had not been said (same prompt, same
+        // facts): the critique never scores above it.
+        let without_grader_sentences = (!for_the_grader.is_empty()).then(|| {
+            let scores = with_relevance(
+                baseline::scores(&analysis),
+                &relevance,
+                self.retriever.model_id(),
+            );
+            (analysis.clone(), scores)
+        });
+        let mut analysis = analysis;
+        analysis::grader::note(&mut analysis, for_the_grader);
 
         let mut critique = Critique {
             question,
@@ -186,6 +215,7 @@ impl Critic {
                 .and_then(|t| relevance::off_topic(&relevance, &t)),
             relevance: Some(relevance.clone()),
             invented_quotes: 0,
+            llm_checks: None,
             changes: baseline::changes(&analysis),
             follow_ups: baseline::follow_ups(&analysis),
             outline: Outline {
@@ -209,8 +239,12 @@ impl Critic {
                 &answer,
                 grounded.told.as_ref(),
                 prompt.tokens,
+                without_grader_sentences.as_ref(),
             ),
             Err(reason) => critique.llm_reason = Some(reason),
+        }
+        if let Some((_, scores)) = &without_grader_sentences {
+            critique.scores = witness::lower_of(std::mem::take(&mut critique.scores), scores);
         }
         critique.overall = overall(&critique.scores, critique.off_topic.is_some());
         critique.took_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -345,50 +379,56 @@ fn overall(scores: &[DimensionScore], off_topic: bool) -> Option<f64> {
     Some((mean * 10.0).round() / 10.0)
 }
 
-/// Merge the LLM's answer: verify quotes, cap scores by the facts, check the outline.
+/// Merge the LLM's answer: each score checked (quote, reason, the facts' bounds), the
+/// outline's figures checked; when most scores fail, the critique stays deterministic.
+/// `without_grader_sentences` is the answer's analysis and deterministic scores
+/// without the sentences addressed to the grader, when there were any: the LLM's
+/// scores are judged against both and the lower stands.
 fn apply_llm(
     critique: &mut Critique,
     done: JsonCompletion<RawCritique>,
     answer: &str,
     story: Option<&BankStory>,
     prompt_tokens_tiktoken: usize,
+    without_grader_sentences: Option<&(crate::analysis::Analysis, Vec<DimensionScore>)>,
 ) {
     let raw = done.value;
     let haystack = Normalized::new(answer);
-    let a = &critique.analysis;
-    let by_dimension = [
-        (Dimension::Structure, &raw.scores.structure),
-        (Dimension::Relevance, &raw.scores.relevance),
-        (Dimension::Ownership, &raw.scores.ownership),
-        (Dimension::Impact, &raw.scores.impact),
-        (Dimension::Delivery, &raw.scores.delivery),
-    ];
-    let mut invented = 0;
-    critique.scores = by_dimension
-        .into_iter()
-        .map(|(dimension, s)| {
-            let quote = if quote_occurs(&s.quote, &haystack) {
-                Some(s.quote.trim().to_string())
-            } else {
-                invented += 1;
-                tracing::debug!(dimension = dimension.as_str(), quote = %s.quote, "quote not in the transcript: dropped");
-                None
-            };
-            let given = s.score.clamp(1, 5);
-            let cap = baseline::cap(a, dimension);
-            let score = cap.as_ref().map_or(given, |c| given.min(c.max));
-            DimensionScore {
-                dimension,
-                score: Some(score),
-                quote,
-                reason: s.reason.trim().to_string(),
-                source: ScoreSource::Llm,
-                llm_score: (score != given).then_some(given),
-                cap: cap.filter(|c| given > c.max),
-            }
-        })
-        .collect();
-    critique.invented_quotes = invented;
+    let off_topic = critique.off_topic.is_some();
+    let judged = witness::judge(
+        &raw.scores,
+        &critique.scores,
+        &critique.analysis,
+        off_topic,
+        &haystack,
+    );
+    critique.scores = match without_grader_sentences {
+        Some((clean, clean_scores)) => {
+            let plain = witness::judge(&raw.scores, clean_scores, clean, off_topic, &haystack);
+            witness::lower_of(judged.scores, &plain.scores)
+        }
+        None => judged.scores,
+    };
+    critique.invented_quotes = judged.checks.invented_quotes;
+    critique.llm = judged.status;
+    critique.tokens = Some(TokenUsage {
+        prompt_tokens: done.prompt_tokens,
+        completion_tokens: done.completion_tokens,
+        estimated: done.tokens_estimated,
+        prompt_tokens_tiktoken,
+        attempts: done.attempts,
+        model: Some(done.model),
+    });
+    if judged.status == LlmStatus::Rejected {
+        let c = &judged.checks;
+        critique.llm_reason = Some(format!(
+            "the model's answer failed the checks ({} of 5 scores rejected: {} invented quotes, {} empty reasons, {} outside what the facts allow): the critique is the deterministic one",
+            c.rejected, c.invented_quotes, c.empty_reasons, c.out_of_bounds
+        ));
+        critique.llm_checks = Some(judged.checks);
+        return;
+    }
+    critique.llm_checks = Some(judged.checks);
     critique.changes = raw
         .changes
         .into_iter()
@@ -430,15 +470,6 @@ fn apply_llm(
         })
         .collect();
     critique.outline.unsupported_figures = unsupported;
-    critique.llm = LlmStatus::Used;
-    critique.tokens = Some(TokenUsage {
-        prompt_tokens: done.prompt_tokens,
-        completion_tokens: done.completion_tokens,
-        estimated: done.tokens_estimated,
-        prompt_tokens_tiktoken,
-        attempts: done.attempts,
-        model: Some(done.model),
-    });
 }
 
 #[cfg(test)]
@@ -454,7 +485,9 @@ mod tests {
             reason: String::new(),
             source: ScoreSource::Analysis,
             llm_score: None,
+            rejected: None,
             cap: None,
+            floor: None,
         };
         let same = [
             s(Dimension::Structure, Some(3)),

@@ -53,6 +53,13 @@ pub struct ScoreCap {
     pub reason: String,
 }
 
+/// A score the measured facts guarantee: an LLM score under it is not believed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ScoreFloor {
+    pub min: u8,
+    pub reason: String,
+}
+
 /// One dimension's score with the quote that justifies it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DimensionScore {
@@ -64,12 +71,19 @@ pub struct DimensionScore {
     pub quote: Option<String>,
     pub reason: String,
     pub source: ScoreSource,
-    /// The score the LLM gave, when a cap lowered it.
+    /// The score the LLM gave, when it was not the one kept (see `rejected`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub llm_score: Option<u8>,
-    /// Set when the measured facts limit this dimension.
+    /// Why the LLM's score was not kept: its quote is not in the answer, its reason
+    /// is empty or not a sentence, or the measured facts do not allow it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rejected: Option<String>,
+    /// Set when the measured facts limit this dimension and the LLM went above it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cap: Option<ScoreCap>,
+    /// Set when the measured facts guarantee this dimension and the LLM went under it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub floor: Option<ScoreFloor>,
 }
 
 /// A change that would raise the score, tied to a part of the answer.
@@ -145,8 +159,28 @@ pub struct Grounding {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum LlmStatus {
+    /// Every LLM score passed the checks.
     Used,
+    /// Some LLM scores failed the checks; those dimensions keep the analysis' score.
+    Partial,
+    /// Most of the LLM's answer failed the checks: the critique is the deterministic
+    /// one (see `llm_checks`).
+    Rejected,
     Unavailable,
+}
+
+/// How the LLM's answer fared against the checks.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct LlmChecks {
+    /// Scores kept (quote in the answer, a reason, within what the facts allow).
+    pub accepted: usize,
+    pub rejected: usize,
+    /// Quotes that are not in the candidate's words.
+    pub invented_quotes: usize,
+    /// Reasons that are empty or not a sentence.
+    pub empty_reasons: usize,
+    /// Scores above a cap or under a floor of the measured facts.
+    pub out_of_bounds: usize,
 }
 
 /// Tokens spent on the LLM.
@@ -198,6 +232,9 @@ pub struct Critique {
     pub relevance: Option<crate::retrieve::Relevance>,
     /// Quotes the LLM gave that are not in the transcript (dropped).
     pub invented_quotes: usize,
+    /// The checks on the LLM's answer, when one came.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm_checks: Option<LlmChecks>,
     pub changes: Vec<Change>,
     pub follow_ups: Vec<String>,
     pub outline: Outline,

@@ -74,7 +74,7 @@ fn clip_words(text: &str, max: usize) -> String {
     }
 }
 
-/// The measured facts, one per line, with the score ceilings they imply.
+/// The measured facts, one per line, with the score ceilings and floors they imply.
 pub fn facts(a: &Analysis) -> String {
     let mut out = String::new();
     let pace = if a.pace_estimated {
@@ -138,6 +138,15 @@ pub fn facts(a: &Analysis) -> String {
                 d.as_str(),
                 cap.max,
                 cap.reason
+            );
+        }
+        if let Some(floor) = baseline::floor(a, d) {
+            let _ = writeln!(
+                out,
+                "- {} score at least {} ({}).",
+                d.as_str(),
+                floor.min,
+                floor.reason
             );
         }
     }

@@ -21,6 +21,25 @@ pub fn critique(c: &Critique) -> String {
                 "Critique by {model}, checked against the measured facts."
             );
         }
+        (LlmStatus::Partial, _) => {
+            let model = c
+                .tokens
+                .as_ref()
+                .and_then(|t| t.model.clone())
+                .unwrap_or_default();
+            let rejected = c.llm_checks.as_ref().map_or(0, |k| k.rejected);
+            let _ = writeln!(
+                out,
+                "Critique by {model}, checked against the measured facts: {rejected} of its 5 scores failed the checks and were replaced by the analysis' own."
+            );
+        }
+        (LlmStatus::Rejected, reason) => {
+            let _ = writeln!(
+                out,
+                "LLM answer rejected ({}).",
+                reason.as_deref().unwrap_or("it failed the checks")
+            );
+        }
         (LlmStatus::Unavailable, reason) => {
             let _ = writeln!(
                 out,
@@ -44,14 +63,8 @@ pub fn critique(c: &Critique) -> String {
     for s in &c.scores {
         let score = s.score.map_or("-".to_string(), |v| v.to_string());
         let _ = writeln!(out, "  {:<10} {score}  {}", s.dimension.as_str(), s.reason);
-        if let Some(cap) = &s.cap {
-            let _ = writeln!(
-                out,
-                "             (capped at {}: {}; the LLM said {})",
-                cap.max,
-                cap.reason,
-                s.llm_score.unwrap_or(cap.max)
-            );
+        if let (Some(said), Some(why)) = (s.llm_score, &s.rejected) {
+            let _ = writeln!(out, "             (the LLM said {said}, not kept: {why})");
         }
         if let Some(q) = &s.quote {
             let _ = writeln!(out, "             \"{q}\"");

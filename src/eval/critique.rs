@@ -154,6 +154,8 @@ pub struct AnswerResult {
     /// Rank of the question's competency among those the answer shows.
     pub competency_rank: Option<usize>,
     pub raised: Vec<String>,
+    /// What came of the LLM: used, partial, rejected or unavailable.
+    pub llm: String,
     /// Planted defects not raised.
     pub missed: Vec<String>,
     /// Must-not-flag checks raised.
@@ -181,6 +183,9 @@ pub struct CritiqueSplitReport {
     pub by_defect: BTreeMap<String, (usize, usize)>,
     /// False alarms per check: (raised, checked).
     pub by_check: BTreeMap<String, (usize, usize)>,
+    /// How many critiques the LLM took part in, by outcome (used, partial, rejected,
+    /// unavailable).
+    pub llm_outcomes: BTreeMap<String, usize>,
     pub results: Vec<AnswerResult>,
 }
 
@@ -277,6 +282,10 @@ pub async fn run(
                     .as_ref()
                     .and_then(|r| r.question_competency_rank),
                 raised,
+                llm: serde_json::to_value(critique.llm)
+                    .ok()
+                    .and_then(|v| v.as_str().map(String::from))
+                    .unwrap_or_default(),
                 missed,
                 false_alarms,
             },
@@ -346,6 +355,10 @@ fn split_report(split: Split, of: &[&(&LabeledAnswer, AnswerResult)]) -> Critiqu
         strong_above_weak: lowest_strong > highest_weak,
         by_defect,
         by_check,
+        llm_outcomes: of.iter().fold(BTreeMap::new(), |mut m, (_, r)| {
+            *m.entry(r.llm.clone()).or_default() += 1;
+            m
+        }),
         results: of.iter().map(|(_, r)| r.clone()).collect(),
     }
 }

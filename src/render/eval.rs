@@ -130,6 +130,14 @@ pub fn eval_critique(report: &crate::eval::critique::CritiqueEvalReport) -> Stri
             split.spearman,
             if split.strong_above_weak { "yes" } else { "no" }
         );
+        if report.llm {
+            let outcomes: Vec<String> = split
+                .llm_outcomes
+                .iter()
+                .map(|(k, n)| format!("{k} {n}"))
+                .collect();
+            let _ = writeln!(out, "  LLM: {}", outcomes.join(", "));
+        }
         for (defect, (named, planted)) in &split.by_defect {
             let _ = writeln!(out, "  defect {defect:<20} named {named}/{planted}");
         }
@@ -139,13 +147,18 @@ pub fn eval_critique(report: &crate::eval::critique::CritiqueEvalReport) -> Stri
         for r in &split.results {
             let _ = writeln!(
                 out,
-                "  {:<5} {:<9} rank {:>2} overall {:>4} relevance {:>5} competency #{} raised [{}]{}{}",
+                "  {:<5} {:<9} rank {:>2} overall {:>4} relevance {:>5} competency #{}{} raised [{}]{}{}",
                 r.id,
                 format!("{:?}", r.tier).to_lowercase(),
                 r.rank,
                 r.overall.map_or("-".into(), |o| format!("{o:.1}")),
                 r.relevance.map_or("-".into(), |x| format!("{x:.3}")),
                 r.competency_rank.map_or("-".into(), |x| (x + 1).to_string()),
+                if report.llm {
+                    format!(" llm {}", r.llm)
+                } else {
+                    String::new()
+                },
                 r.raised.join(", "),
                 if r.missed.is_empty() {
                     String::new()

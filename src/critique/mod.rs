@@ -4,11 +4,17 @@
 // - `schema`: the JSON schema the LLM must follow and its Rust types.
 // - `prompt`: `prompts/*.md` filled with the question, facts, story and transcript.
 // - `verify`: quotes must occur in the answer; outline figures must have a source.
-// - `baseline`: deterministic scores, changes, follow-ups, outline, and score caps.
-// - `grounding`: the story told, and a better-fitting one from the bank.
+// - `baseline`: deterministic scores, changes, follow-ups, outline, and the caps and
+//   floors the measured facts put on any score.
+// - `witness`: an LLM score stands only with its quote, a reason and a value within
+//   the caps and floors; most failing makes the critique the deterministic one.
+// - `relevance`: relevance read from the vectors; `grounding`: the story told, and a
+//   better-fitting one from the bank.
 //
 // Without an LLM, or when it fails (timeout, HTTP error, invalid output twice), the
 // critique is the deterministic one, with `"llm": "unavailable"` and the reason.
+// Sentences addressed to the grader are taken out before anything else
+// (`analysis::grader`) and can only lower the scores.
 
 mod baseline;
 mod grounding;

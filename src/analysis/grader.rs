@@ -14,7 +14,10 @@ use super::transcript::{Role, Transcript};
 /// Phrases that on their own address a grader.
 const ADDRESSED: &[&str] = &[
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|prompts?|rules|rubric|guidelines|criteria)\b",
-    r"\b(grader|graders|evaluator|assessor|llm|chatgpt|gpt|language model|system prompt)\b",
+    // Spoken to a grader or a model; "the LLM" or "the system prompt" in a story about
+    // building one is not.
+    r"\b(dear|note to|message to|note for|hey|hi|attention|hello) (the |any |my )?(grader|graders|evaluator|assessor|reviewer|ai|model|llm|chatgpt|gpt|assistant)\b",
+    r"\b(the|to|for) graders?\b",
     r"\bas an ai\b|\byou are an? (ai|assistant|model|bot)\b",
     r"\b(respond|reply|answer|output) (only )?with (a |the )?(json|score|number|word)\b",
 ];
@@ -177,6 +180,8 @@ mod tests {
             "Our satisfaction score went from 3.9 to 4.6 out of 5.",
             "The customer rated the support five out of five afterwards.",
             "I decided to ignore the noise and focus on the failing tests.",
+            "I rewrote the system prompt so the LLM stopped inventing ticket numbers.",
+            "Our evaluator flagged 4% of the model's answers, and I fixed the rubric.",
             "I gave her one thing she did well and one thing to practise.",
         ] {
             assert!(!addresses_grader(s), "{s}");

@@ -205,6 +205,12 @@ mod tests {
 
     const ANSWER: &str = "Me: Our nightly import failed twice a week and the sales team lost a morning each time. My lead asked me to make it reliable before the quarter closed. I traced the failures to a race between two jobs, I rewrote the scheduler to run them in order, and I added an alert on late files. Failures fell from eight a month to zero, and the sales team now starts every day on time.";
 
+    /// The candidate's words, as the quotes are checked against them.
+    fn spoken(a: &Analysis) -> Normalized {
+        let text: Vec<&str> = a.sentences.iter().map(|s| s.text.as_str()).collect();
+        Normalized::new(&text.join(" "))
+    }
+
     fn scores_all(s: RawScore) -> RawScores {
         RawScores {
             structure: s.clone(),
@@ -219,13 +225,7 @@ mod tests {
     fn a_score_counts_only_with_its_quote_a_reason_and_the_facts() {
         let a = analyze(&parse(ANSWER, None).unwrap());
         let det = baseline::scores(&a);
-        let answer = Normalized::new(
-            &a.sentences
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        let answer = spoken(&a);
         let quote = "I rewrote the scheduler to run them in order";
         // Evidence everywhere, values the facts allow: every score is the model's.
         let good = judge(
@@ -273,13 +273,7 @@ mod tests {
             let f = baseline::floor(&a, d.dimension).map_or(1, |f| f.min);
             d.score.is_none_or(|s| s >= f)
         }));
-        let answer = Normalized::new(
-            &a.sentences
-                .iter()
-                .map(|s| s.text.as_str())
-                .collect::<Vec<_>>()
-                .join(" "),
-        );
+        let answer = spoken(&a);
         let mut low = scores_all(raw(
             3,
             "I rewrote the scheduler to run them in order",

@@ -9,24 +9,19 @@ use crate::critique::{Critique, LlmStatus, OutlineSource};
 pub fn critique(c: &Critique) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Question: {}", c.question);
+    let model = c
+        .tokens
+        .as_ref()
+        .and_then(|t| t.model.as_deref())
+        .unwrap_or_default();
     match (c.llm, &c.llm_reason) {
         (LlmStatus::Used, _) => {
-            let model = c
-                .tokens
-                .as_ref()
-                .and_then(|t| t.model.clone())
-                .unwrap_or_default();
             let _ = writeln!(
                 out,
                 "Critique by {model}, checked against the measured facts."
             );
         }
         (LlmStatus::Partial, _) => {
-            let model = c
-                .tokens
-                .as_ref()
-                .and_then(|t| t.model.clone())
-                .unwrap_or_default();
             let rejected = c.llm_checks.as_ref().map_or(0, |k| k.rejected);
             let _ = writeln!(
                 out,

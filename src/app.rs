@@ -12,6 +12,7 @@ use crate::critique::{Critic, Critique, CritiqueError, CritiqueRequest};
 use crate::embed::{EmbedError, Embedder};
 use crate::ingest::{IngestError, IngestProgress, Ingestor, NoProgress};
 use crate::llm::LlmClient;
+use crate::prep::{PrepError, PrepReport, QuestionBank};
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse, Retriever};
 pub use crate::store::open as open_store;
 use crate::store::{Store, StoreError};
@@ -47,6 +48,14 @@ pub struct Coach {
     /// Competency tagging by the LLM for coverage; `None` without an LLM or when
     /// `coverage.llm_tagging` is off.
     tagger: Option<Arc<StoryTagger>>,
+    /// The question bank, or why it cannot be read.
+    questions: Arc<Result<QuestionBank, String>>,
+}
+
+/// The question bank configured in `settings`, checked against the competency list.
+fn load_question_bank(settings: &Settings) -> Result<QuestionBank, String> {
+    let competencies = CompetencySet::load(&settings.retrieval.competencies_file)?;
+    QuestionBank::load(&settings.practice.questions_file, &competencies)
 }
 
 impl Coach {
@@ -55,6 +64,8 @@ impl Coach {
         // Read now, so that a bad list stops start-up instead of failing every request.
         CompetencySet::load(&settings.retrieval.competencies_file)
             .map_err(|reason| ConfigError::setting("retrieval.competencies_file", reason))?;
+        load_question_bank(&settings)
+            .map_err(|reason| ConfigError::setting("practice.questions_file", reason))?;
         if let Some(path) = crate::reindex::unfinished(&settings.store) {
             return Err(StartupError::ReindexUnfinished {
                 path: path.display().to_string(),
@@ -92,7 +103,9 @@ impl Coach {
                 let budget = std::time::Duration::from_secs(settings.coverage.llm_budget_secs);
                 Arc::new(StoryTagger::new(llm, budget))
             });
+        let questions = Arc::new(load_question_bank(&settings));
         Self {
+            questions,
             settings: Arc::new(settings),
             store,
             embedder,
@@ -184,6 +197,27 @@ impl Coach {
     ) -> Result<Critique, CritiqueError> {
         let deadline = Instant::now() + self.settings.critique_budget(in_request);
         self.critic.critique(user, request, deadline).await
+    }
+
+    /// The question bank (`practice.questions_file` or the built-in one).
+    pub fn question_bank(&self) -> Result<&QuestionBank, PrepError> {
+        self.questions
+            .as_ref()
+            .as_ref()
+            .map_err(|reason| PrepError::Bank(reason.clone()))
+    }
+
+    /// A preparation plan for the job described in `job_text`, on `user`'s stories.
+    pub async fn prep(&self, user: &str, job_text: &str) -> Result<PrepReport, PrepError> {
+        let bank = self.question_bank()?;
+        crate::prep::prepare(
+            &self.retriever,
+            bank,
+            &self.settings.practice,
+            user,
+            job_text,
+        )
+        .await
     }
 
     /// Competency coverage of `user`'s bank, with the LLM's tags when configured.

@@ -46,6 +46,68 @@ pub struct Settings {
     pub critique: CritiqueSettings,
     #[serde(default)]
     pub coverage: CoverageSettings,
+    #[serde(default)]
+    pub practice: PracticeSettings,
+    #[serde(default)]
+    pub history: HistorySettings,
+}
+
+/// Preparing for a job and practising (`starcoach prep`, `practice`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct PracticeSettings {
+    /// Question bank (TOML, see config/questions.toml); empty: the built-in bank.
+    pub questions_file: PathBuf,
+    /// Longest job description read, in characters.
+    pub max_job_chars: usize,
+    /// Competencies a prep plan covers, best first.
+    pub prep_competencies: usize,
+    /// Questions proposed per competency.
+    pub questions_per_competency: usize,
+}
+
+impl Default for PracticeSettings {
+    fn default() -> Self {
+        Self {
+            questions_file: PathBuf::new(),
+            max_job_chars: 20_000,
+            prep_competencies: 5,
+            questions_per_competency: 3,
+        }
+    }
+}
+
+/// The practice history (every critique, recorded per user in SQLite).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default)]
+pub struct HistorySettings {
+    /// Record critiques and practice sessions; off: nothing is written.
+    pub enabled: bool,
+    /// The SQLite file; empty: `history.sqlite` beside the store's directory.
+    pub path: PathBuf,
+}
+
+impl Default for HistorySettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            path: PathBuf::new(),
+        }
+    }
+}
+
+impl HistorySettings {
+    /// The database file: `path`, or `history.sqlite` beside `store_path`.
+    pub fn file(&self, store_path: &Path) -> PathBuf {
+        if !self.path.as_os_str().is_empty() {
+            return self.path.clone();
+        }
+        let name = store_path
+            .file_name()
+            .map(|n| format!("{}.history.sqlite", n.to_string_lossy()))
+            .unwrap_or_else(|| "history.sqlite".to_string());
+        store_path.with_file_name(name)
+    }
 }
 
 /// Competency coverage (`starcoach coverage`, `GET /v1/coverage`).
@@ -351,6 +413,8 @@ impl Default for Settings {
             llm: LlmSettings::default(),
             critique: CritiqueSettings::default(),
             coverage: CoverageSettings::default(),
+            practice: PracticeSettings::default(),
+            history: HistorySettings::default(),
         }
     }
 }
@@ -752,13 +816,36 @@ impl Settings {
                 format!("{} is not a readable file", file.display()),
             ));
         }
+        let practice = &self.practice;
         for (key, value) in [
             ("embedding.batch_size", self.embedding.batch_size),
             ("ingest.write_batch", self.ingest.write_batch),
+            ("practice.max_job_chars", practice.max_job_chars),
+            ("practice.prep_competencies", practice.prep_competencies),
+            (
+                "practice.questions_per_competency",
+                practice.questions_per_competency,
+            ),
         ] {
             if value == 0 {
                 return Err(ConfigError::setting(key, "must be at least 1"));
             }
+        }
+        if practice.questions_per_competency > 5 {
+            return Err(ConfigError::setting(
+                "practice.questions_per_competency",
+                format!(
+                    "must be at most 5, got {}",
+                    practice.questions_per_competency
+                ),
+            ));
+        }
+        let file = &practice.questions_file;
+        if !file.as_os_str().is_empty() && !file.is_file() {
+            return Err(ConfigError::setting(
+                "practice.questions_file",
+                format!("{} is not a readable file", file.display()),
+            ));
         }
         let dims = self.embedding.dimensions;
         let allowed: &[usize] = match self.embedding.model {

@@ -20,6 +20,7 @@ pub mod eval;
 pub mod http;
 pub mod ingest;
 pub mod llm;
+pub mod prep;
 pub mod reindex;
 pub mod render;
 pub mod retrieve;

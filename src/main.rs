@@ -75,6 +75,16 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Prepare for a job: the competencies its description asks for, likely questions,
+    /// your best story for each, and the gaps to prepare.
+    Prep {
+        /// The job description (plain text or Markdown; "-" reads standard input).
+        job: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
     /// Show which competencies your stories cover, with their level, and the gaps.
     Coverage {
         #[arg(long)]
@@ -115,6 +125,16 @@ enum Command {
         /// Story files that ground the critiques.
         #[arg(long, default_value = "corpus")]
         bank: Vec<PathBuf>,
+    },
+    /// Evaluate competency detection on labelled job descriptions (recall@3/@5 per half).
+    EvalPrep {
+        #[arg(long)]
+        json: bool,
+        #[arg(long, default_value = "all", value_parser = split_parser())]
+        split: starcoach::eval::SplitFilter,
+        /// The labelled job descriptions.
+        #[arg(long, default_value = "tests/eval/jobs.toml")]
+        labels: PathBuf,
     },
     /// Re-embed every stored chunk of every user with the configured embedding model,
     /// from the stored text (no story file is read again). Resumable: run it again
@@ -277,6 +297,26 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Prep { job, user, json } => {
+            let user = settings.user_or_default(user);
+            let text = read_input(&job)
+                .map_err(|e| anyhow::anyhow!("job description {}: {e}", job.display()))?;
+            let coach = Coach::open(settings).await?;
+            let report = match coach.prep(&user, &text).await {
+                Ok(report) => report,
+                Err(starcoach::prep::PrepError::Job(e)) => {
+                    eprintln!("error: {} ({})", e, job.display());
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", starcoach::render::prep(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Coverage { user, json } => {
             let user = settings.user_or_default(user);
             let coach = Coach::open(settings).await?;
@@ -342,6 +382,20 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", starcoach::render::eval_critique(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::EvalPrep {
+            json,
+            split,
+            labels,
+        } => {
+            let set = starcoach::eval::prep::JobSet::load(&labels)?;
+            let report = starcoach::eval::prep::run_with_settings(settings, &set, split).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", starcoach::render::eval_prep(&report));
             }
             Ok(ExitCode::SUCCESS)
         }

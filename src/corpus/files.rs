@@ -1,8 +1,9 @@
 //! Finding story files on disk and turning their bytes into text.
 
 // A directory is walked recursively for `.md`, `.markdown` and `.txt` files (hidden
-// files and folders are skipped), in sorted order; a file given by name is always
-// taken. Bytes that are not text (NUL bytes, invalid UTF-8) are reported with a
+// files and folders are skipped, and so are job descriptions named `*.job.md` or
+// `*.job.txt`, which are `starcoach prep`'s input, not stories), in sorted order; a
+// file given by name is always taken. Bytes that are not text (NUL bytes, invalid UTF-8) are reported with a
 // reason instead of failing the run.
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,15 @@ fn has_story_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| STORY_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+}
+
+/// A job description kept beside the stories (`acme.job.md`, `acme.job.txt`): read by
+/// `starcoach prep`, never ingested from a directory walk.
+pub fn is_job_description(path: &Path) -> bool {
+    path.file_stem()
+        .and_then(|stem| Path::new(stem).extension())
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("job"))
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -71,7 +81,10 @@ pub fn collect_files(paths: &[PathBuf]) -> Result<Vec<(PathBuf, String)>, Corpus
                         return Err(CorpusError::io(path, e.into()));
                     }
                 };
-                if entry.file_type().is_file() && has_story_extension(entry.path()) {
+                if entry.file_type().is_file()
+                    && has_story_extension(entry.path())
+                    && !is_job_description(entry.path())
+                {
                     let name = relative_name(root, entry.path());
                     found.push((entry.into_path(), name));
                 }
@@ -122,6 +135,8 @@ mod tests {
             "notes/deep/c.markdown",
             "notes/x.TXT",
             "image.png",
+            "acme.job.md",
+            "notes/b.job.txt",
             ".git/h.md",
             ".hidden.md",
         ] {

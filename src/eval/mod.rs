@@ -25,6 +25,7 @@ use crate::store::{EdgeStore, Store, StoreError};
 
 mod calibrate;
 pub mod critique;
+pub mod prep;
 pub use calibrate::{fit_thresholds, FitCalibration};
 
 /// Errors of an evaluation run.

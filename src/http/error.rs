@@ -9,6 +9,7 @@ use crate::chat::ChatError;
 use crate::critique::CritiqueError;
 use crate::embed::EmbedError;
 use crate::ingest::IngestError;
+use crate::prep::PrepError;
 use crate::retrieve::MatchError;
 use crate::store::StoreError;
 use crate::stories::StoryError;
@@ -122,6 +123,19 @@ impl From<MatchError> for ApiError {
             MatchError::Store(e) => e.into(),
             MatchError::Embed(e) => e.into(),
             MatchError::Config(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<PrepError> for ApiError {
+    fn from(err: PrepError) -> Self {
+        match err {
+            PrepError::Job(e) => ApiError::Validation {
+                field: "job".into(),
+                message: e.to_string().trim_start_matches("job: ").to_string(),
+            },
+            PrepError::Match(e) => e.into(),
+            PrepError::Bank(e) => ApiError::Internal(e),
         }
     }
 }

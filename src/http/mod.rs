@@ -50,6 +50,7 @@ pub fn router(coach: Coach) -> Router {
         .route("/v1/stories/{id}", get(resources::get_one).delete(resources::delete_one))
         .route("/v1/stories/match", post(routes::match_stories))
         .route("/v1/coverage", get(routes::coverage))
+        .route("/v1/prep", post(routes::prep))
         .merge(
             // Transcripts (Whisper JSON with word timings) and uploads are larger than
             // questions.

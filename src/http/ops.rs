@@ -110,6 +110,7 @@ impl utoipa::Modify for BearerAuth {
         super::routes::match_stories,
         super::routes::coverage,
         super::routes::critique,
+        super::routes::prep,
         super::resources::upload_json,
         super::resources::upload_multipart,
         super::resources::list,

@@ -58,6 +58,28 @@ pub async fn coverage(
     Ok(Json(report))
 }
 
+/// Body of `POST /v1/prep`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrepBody {
+    /// The job description as pasted from a posting (plain text or Markdown).
+    job: String,
+}
+
+/// A preparation plan for a job: the competencies it asks for (with its sentences),
+/// likely questions, the caller's best story for each, and the gaps.
+#[utoipa::path(post, path = "/v1/prep", request_body = PrepBody,
+    responses((status = 200, body = crate::prep::PrepReport), (status = 422, body = super::error::Problem),
+              (status = 401, body = super::error::Problem)),
+    security(("bearer" = [])), tag = "practice")]
+pub async fn prep(
+    State(coach): State<Coach>,
+    AuthUser(user): AuthUser,
+    ApiJson(body): ApiJson<PrepBody>,
+) -> Result<Json<crate::prep::PrepReport>, ApiError> {
+    Ok(Json(coach.prep(&user, &body.job).await?))
+}
+
 /// Body of `POST /v1/answers/critique`.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]

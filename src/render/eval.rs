@@ -175,3 +175,36 @@ pub fn eval_critique(report: &crate::eval::critique::CritiqueEvalReport) -> Stri
     }
     out
 }
+
+/// `starcoach eval-prep`: recall per half, then each job's labels against the top 5.
+pub fn eval_prep(report: &crate::eval::prep::PrepEvalReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Competency detection on job descriptions ({})",
+        report.model
+    );
+    for split in &report.splits {
+        let _ = writeln!(
+            out,
+            "{:?}: {} jobs; recall@3 {:.3}; recall@5 {:.3}; precision@5 {:.3}",
+            split.split, split.jobs, split.recall_at_3, split.recall_at_5, split.precision_at_5
+        );
+    }
+    for job in &report.jobs {
+        let _ = writeln!(
+            out,
+            "\n{} ({:?}, {}): recall@5 {:.2}\n  labels: {}\n  top 5:  {}",
+            job.file,
+            job.split,
+            job.role,
+            job.recall_at_5,
+            job.labels.join(", "),
+            job.top5.join(", ")
+        );
+        if !job.missed.is_empty() {
+            let _ = writeln!(out, "  missed: {}", job.missed.join(", "));
+        }
+    }
+    out
+}

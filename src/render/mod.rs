@@ -6,14 +6,16 @@ mod critique;
 mod eval;
 mod ingest;
 mod matches;
+mod prep;
 mod progress;
 mod reindex;
 
 pub use coverage::coverage;
 pub use critique::critique;
-pub use eval::{eval, eval_critique};
+pub use eval::{eval, eval_critique, eval_prep};
 pub use ingest::ingest;
 pub use matches::{matches, matches_markdown};
+pub use prep::prep;
 pub use progress::TerminalProgress;
 pub use reindex::reindex;
 

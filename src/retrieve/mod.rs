@@ -294,6 +294,11 @@ impl Retriever {
         &self.settings
     }
 
+    /// The model questions are embedded with.
+    pub fn embedder(&self) -> &Arc<dyn Embedder> {
+        &self.embedder
+    }
+
     /// The identifier of the model questions are embedded with.
     pub fn model_id(&self) -> &str {
         self.embedder.model_id()

@@ -10,6 +10,9 @@ use crate::config::{ConfigError, Settings};
 use crate::coverage::CoverageReport;
 use crate::critique::{Critic, Critique, CritiqueError, CritiqueRequest};
 use crate::embed::{EmbedError, Embedder};
+use crate::history::{
+    History, HistoryError, HistoryPage, HistoryRecord, Origin, SessionLocks, SqliteHistory,
+};
 use crate::ingest::{IngestError, IngestProgress, Ingestor, NoProgress};
 use crate::llm::LlmClient;
 use crate::prep::{PrepError, PrepReport, QuestionBank};
@@ -31,6 +34,8 @@ pub enum StartupError {
     Embed(#[from] EmbedError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    History(#[from] HistoryError),
     #[error("a reindex of this store is unfinished (its work is in {path}): run `starcoach reindex` to finish it before using the store")]
     ReindexUnfinished { path: String },
 }
@@ -50,6 +55,10 @@ pub struct Coach {
     tagger: Option<Arc<StoryTagger>>,
     /// The question bank, or why it cannot be read.
     questions: Arc<Result<QuestionBank, String>>,
+    /// Where critiques and practice sessions are recorded; `None` when the history is
+    /// off.
+    history: Option<Arc<dyn History>>,
+    session_locks: Arc<SessionLocks>,
 }
 
 /// The question bank configured in `settings`, checked against the competency list.
@@ -74,7 +83,17 @@ impl Coach {
         let embedder = crate::embed::open(&settings).await?;
         let store = open_store(&settings.store, embedder.dimension()).await?;
         store.bind_model(embedder.model_id()).await?;
-        Ok(Self::from_parts(settings, store, embedder))
+        let history = if settings.history.enabled {
+            let path = settings.history.file(&settings.store.path);
+            Some(Arc::new(SqliteHistory::open(&path).await?) as Arc<dyn History>)
+        } else {
+            None
+        };
+        let coach = Self::from_parts(settings, store, embedder);
+        Ok(match history {
+            Some(history) => coach.with_history(history),
+            None => coach,
+        })
     }
 
     /// Assemble from already built parts (used by tests to share one model).
@@ -106,6 +125,8 @@ impl Coach {
         let questions = Arc::new(load_question_bank(&settings));
         Self {
             questions,
+            history: None,
+            session_locks: Arc::default(),
             settings: Arc::new(settings),
             store,
             embedder,
@@ -114,6 +135,64 @@ impl Coach {
             critic: Arc::new(critic),
             tagger,
         }
+    }
+
+    /// Record critiques and sessions in `history` (tests pass a temporary database).
+    pub fn with_history(mut self, history: Arc<dyn History>) -> Self {
+        self.history = Some(history);
+        self
+    }
+
+    /// The history, or [`HistoryError::Disabled`] when it is off.
+    pub fn history(&self) -> Result<&Arc<dyn History>, HistoryError> {
+        self.history.as_ref().ok_or(HistoryError::Disabled)
+    }
+
+    /// Locks that serialise changes to one practice session.
+    pub fn session_locks(&self) -> &SessionLocks {
+        &self.session_locks
+    }
+
+    /// Record `critique` in `user`'s history (nothing when the history is off); its
+    /// id. A failure is logged, never lost silently, and never fails the critique
+    /// itself.
+    pub async fn record_critique(
+        &self,
+        user: &str,
+        critique: &Critique,
+        origin: Origin,
+        session_id: Option<String>,
+    ) -> Option<i64> {
+        let history = self.history.as_ref()?;
+        let competency = critique
+            .relevance
+            .as_ref()
+            .and_then(|r| r.question_asks.as_ref())
+            .map(|c| c.id.clone());
+        let record = HistoryRecord::from_critique(critique, competency, origin, session_id);
+        match history.record(user, &record).await {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::error!(error = %e, user = %user, "could not record the critique in the history");
+                None
+            }
+        }
+    }
+
+    /// `limit` entries of `user`'s history after the newest `offset`, newest first
+    /// (resolve them with [`Page::resolve`]).
+    pub async fn history_page(
+        &self,
+        user: &str,
+        offset: usize,
+        limit: usize,
+    ) -> Result<HistoryPage, HistoryError> {
+        let (entries, total) = self.history()?.entries(user, offset, limit).await?;
+        Ok(HistoryPage {
+            user: user.to_string(),
+            total,
+            entries,
+        })
     }
 
     pub fn settings(&self) -> &Settings {

@@ -239,7 +239,12 @@ async fn reply(coach: &Coach, user: &str, messages: &[ChatMessage]) -> Result<Re
                 format: None,
             };
             match coach.critique(user, &request, true).await {
-                Ok(c) => Ok(Reply::Text(format!("```text\n{}```", crate::render::critique(&c)))),
+                Ok(c) => {
+                    coach
+                        .record_critique(user, &c, crate::history::Origin::Chat, None)
+                        .await;
+                    Ok(Reply::Text(format!("```text\n{}```", crate::render::critique(&c))))
+                }
                 Err(CritiqueError::Match(e)) => Err(e.into()),
                 Err(e) => Ok(Reply::Text(format!("I could not read that answer: {e}"))),
             }

@@ -9,7 +9,10 @@ use starcoach::analysis::TranscriptFormat;
 use starcoach::app::{Coach, StartupError};
 use starcoach::config::{ConfigError, Settings};
 use starcoach::critique::{CritiqueError, CritiqueRequest, TranscriptInput};
+use starcoach::history::Origin;
 use starcoach::render::TerminalProgress;
+
+mod cli;
 use starcoach::retrieve::{MatchError, MatchRequest};
 
 #[derive(Parser)]
@@ -30,6 +33,9 @@ struct Cli {
     /// Directory of the embedded store (overrides store.path).
     #[arg(long, global = true)]
     store: Option<PathBuf>,
+    /// Record nothing in the practice history (overrides history.enabled).
+    #[arg(long, global = true)]
+    no_history: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -80,6 +86,62 @@ enum Command {
     Prep {
         /// The job description (plain text or Markdown; "-" reads standard input).
         job: PathBuf,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A mock interview: questions from the job's competencies (or all), your gaps and
+    /// weak spots; each answer gets a short critique and a probing follow-up. Type an
+    /// answer and end it with a line holding only "." (":skip" skips, ":quit" stops;
+    /// resume later with --resume).
+    Practice {
+        /// A job description: questions follow its competencies.
+        #[arg(long)]
+        job: Option<PathBuf>,
+        /// How many questions (default 5).
+        #[arg(long)]
+        questions: Option<usize>,
+        /// Practise one competency (its id, see config/competencies.toml).
+        #[arg(long)]
+        competency: Option<String>,
+        /// Answer from files instead of the terminal: one per question in name order
+        /// (any transcript format), e.g. 01.txt, 01-follow.txt, 02.vtt: a file whose
+        /// name contains "follow" answers the follow-up of the question with the same
+        /// leading name, else the follow-up is skipped.
+        #[arg(long)]
+        answers: Option<PathBuf>,
+        /// Continue a session by its id.
+        #[arg(long)]
+        resume: Option<String>,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Your recorded critiques, newest first; delete one or all of them.
+    History {
+        /// How many to show.
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Delete the entry with this id.
+        #[arg(long, conflicts_with = "delete_all")]
+        delete: Option<i64>,
+        /// Delete every critique and practice session of the user.
+        #[arg(long)]
+        delete_all: bool,
+        #[arg(long)]
+        user: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Your progress: trends per rubric dimension and delivery metric, competencies
+    /// practised (against a job's), stories told, days practised.
+    Progress {
+        /// A job description whose competencies to compare practice with (default: the
+        /// latest practice session's job).
+        #[arg(long)]
+        job: Option<PathBuf>,
         #[arg(long)]
         user: Option<String>,
         #[arg(long)]
@@ -211,6 +273,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Some(store) = cli.store {
         settings.store.path = store;
     }
+    if cli.no_history {
+        settings.history.enabled = false;
+    }
     match cli.command {
         Command::Ingest { paths, user, json } => {
             let user = settings.user_or_default(user);
@@ -290,6 +355,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => return Err(e.into()),
             };
+            coach
+                .record_critique(&user, &critique, Origin::Cli, None)
+                .await;
             if json {
                 println!("{}", serde_json::to_string_pretty(&critique)?);
             } else {
@@ -314,6 +382,87 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", starcoach::render::prep(&report));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Practice {
+            job,
+            questions,
+            competency,
+            answers,
+            resume,
+            user,
+            json,
+        } => {
+            let user = settings.user_or_default(user);
+            let job = match job {
+                Some(path) => Some(
+                    read_input(&path)
+                        .map_err(|e| anyhow::anyhow!("job description {}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let coach = Coach::open(settings).await?;
+            let start = starcoach::practice::StartSession {
+                job,
+                questions,
+                competency,
+            };
+            cli::practice::run(&coach, &user, start, resume, answers, json).await
+        }
+        Command::History {
+            limit,
+            delete,
+            delete_all,
+            user,
+            json,
+        } => {
+            let user = settings.user_or_default(user);
+            let coach = Coach::open(settings).await?;
+            let history = coach.history()?;
+            if let Some(id) = delete {
+                if !history.delete(&user, id).await? {
+                    eprintln!("error: --delete: no history entry {id} for user '{user}'");
+                    return Ok(ExitCode::from(2));
+                }
+                println!("Deleted history entry {id}.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            if delete_all {
+                let deleted = history.delete_all(&user).await?;
+                println!("Deleted {deleted} critiques and every practice session of '{user}'.");
+                return Ok(ExitCode::SUCCESS);
+            }
+            if !(1..=starcoach::stories::MAX_PAGE).contains(&limit) {
+                eprintln!(
+                    "error: --limit: must be between 1 and {}, got {limit}",
+                    starcoach::stories::MAX_PAGE
+                );
+                return Ok(ExitCode::from(2));
+            }
+            let page = coach.history_page(&user, 0, limit).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&page)?);
+            } else {
+                print!("{}", starcoach::render::history(&page));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Progress { job, user, json } => {
+            let user = settings.user_or_default(user);
+            let job = match job {
+                Some(path) => Some(
+                    read_input(&path)
+                        .map_err(|e| anyhow::anyhow!("job description {}: {e}", path.display()))?,
+                ),
+                None => None,
+            };
+            let coach = Coach::open(settings).await?;
+            let report = starcoach::practice::progress_for(&coach, &user, job.as_deref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", starcoach::render::progress(&report));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -8,7 +8,9 @@ use serde::Serialize;
 use crate::chat::ChatError;
 use crate::critique::CritiqueError;
 use crate::embed::EmbedError;
+use crate::history::HistoryError;
 use crate::ingest::IngestError;
+use crate::practice::PracticeError;
 use crate::prep::PrepError;
 use crate::retrieve::MatchError;
 use crate::store::StoreError;
@@ -29,6 +31,10 @@ pub enum ApiError {
     Unauthorized(String),
     #[error("not found")]
     NotFound,
+    /// The request conflicts with the resource's state (a finished session, the
+    /// history switched off).
+    #[error("{0}")]
+    Conflict(String),
     /// A component the answer needs (the store, a remote embeddings endpoint) failed.
     #[error("{0}")]
     Unavailable(String),
@@ -57,6 +63,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -70,6 +77,7 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::NotFound => "not-found",
+            ApiError::Conflict(_) => "conflict",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
         }
@@ -123,6 +131,32 @@ impl From<MatchError> for ApiError {
             MatchError::Store(e) => e.into(),
             MatchError::Embed(e) => e.into(),
             MatchError::Config(e) => ApiError::Internal(e),
+        }
+    }
+}
+
+impl From<HistoryError> for ApiError {
+    fn from(err: HistoryError) -> Self {
+        match err {
+            HistoryError::Disabled => ApiError::Conflict(err.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<PracticeError> for ApiError {
+    fn from(err: PracticeError) -> Self {
+        match err {
+            PracticeError::Invalid { field, message } => ApiError::Validation {
+                field: field.to_string(),
+                message,
+            },
+            PracticeError::NotFound => ApiError::NotFound,
+            PracticeError::Finished => ApiError::Conflict(err.to_string()),
+            PracticeError::History(e) => e.into(),
+            PracticeError::Prep(e) => e.into(),
+            PracticeError::Critique(e) => e.into(),
+            PracticeError::Corrupt(e) => ApiError::Internal(e.to_string()),
         }
     }
 }

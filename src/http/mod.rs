@@ -7,6 +7,7 @@ mod error;
 mod extract;
 mod openai;
 mod ops;
+mod practice;
 mod resources;
 mod routes;
 
@@ -15,7 +16,7 @@ use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::{Extension, Router};
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -51,11 +52,17 @@ pub fn router(coach: Coach) -> Router {
         .route("/v1/stories/match", post(routes::match_stories))
         .route("/v1/coverage", get(routes::coverage))
         .route("/v1/prep", post(routes::prep))
+        .route("/v1/sessions", get(practice::list).post(practice::start))
+        .route("/v1/sessions/{id}", get(practice::get_one))
+        .route("/v1/history", get(practice::history).delete(practice::delete_all))
+        .route("/v1/history/{id}", delete(practice::delete_entry))
+        .route("/v1/progress", get(practice::progress))
         .merge(
             // Transcripts (Whisper JSON with word timings) and uploads are larger than
             // questions.
             Router::new()
                 .route("/v1/answers/critique", post(routes::critique))
+                .route("/v1/sessions/{id}/answers", post(practice::answer))
                 .route("/v1/documents", post(resources::upload_json))
                 .route("/v1/documents/upload", post(resources::upload_multipart))
                 .layer(Extension(BodyLimit(upload_limit)))

@@ -154,21 +154,25 @@ impl Coach {
     }
 
     /// Record `critique` in `user`'s history (nothing when the history is off); its
-    /// id. A failure is logged, never lost silently, and never fails the critique
-    /// itself.
+    /// id. The competency is `competency` (a practice question's), else the one the
+    /// question asks about. A failure is logged, never lost silently, and never fails
+    /// the critique itself.
     pub async fn record_critique(
         &self,
         user: &str,
         critique: &Critique,
         origin: Origin,
         session_id: Option<String>,
+        competency: Option<String>,
     ) -> Option<i64> {
         let history = self.history.as_ref()?;
-        let competency = critique
-            .relevance
-            .as_ref()
-            .and_then(|r| r.question_asks.as_ref())
-            .map(|c| c.id.clone());
+        let competency = competency.or_else(|| {
+            critique
+                .relevance
+                .as_ref()
+                .and_then(|r| r.question_asks.as_ref())
+                .map(|c| c.id.clone())
+        });
         let record = HistoryRecord::from_critique(critique, competency, origin, session_id);
         match history.record(user, &record).await {
             Ok(id) => Some(id),

@@ -241,7 +241,7 @@ async fn reply(coach: &Coach, user: &str, messages: &[ChatMessage]) -> Result<Re
             match coach.critique(user, &request, true).await {
                 Ok(c) => {
                     coach
-                        .record_critique(user, &c, crate::history::Origin::Chat, None)
+                        .record_critique(user, &c, crate::history::Origin::Chat, None, None)
                         .await;
                     Ok(Reply::Text(format!("```text\n{}```", crate::render::critique(&c))))
                 }

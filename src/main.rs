@@ -356,7 +356,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(e) => return Err(e.into()),
             };
             coach
-                .record_critique(&user, &critique, Origin::Cli, None)
+                .record_critique(&user, &critique, Origin::Cli, None, None)
                 .await;
             if json {
                 println!("{}", serde_json::to_string_pretty(&critique)?);

@@ -112,7 +112,7 @@ pub async fn critique(
     // Answers (with the deterministic critique if need be) before the request times out.
     let critique = coach.critique(&user, &request, true).await?;
     coach
-        .record_critique(&user, &critique, crate::history::Origin::Http, None)
+        .record_critique(&user, &critique, crate::history::Origin::Http, None, None)
         .await;
     Ok(Json(critique))
 }

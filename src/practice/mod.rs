@@ -460,6 +460,7 @@ pub async fn answer(
                                 &critique,
                                 Origin::Practice,
                                 Some(session.id.clone()),
+                                Some(question.competency.clone()),
                             )
                             .await,
                     );
@@ -478,6 +479,7 @@ pub async fn answer(
                 if !input.skip {
                     let turn = &session.turns[i];
                     let question = turn.question.text.clone();
+                    let competency = turn.question.competency.clone();
                     let first = turn.answer.clone().unwrap_or_default();
                     // The follow-up's answer, read like any transcript, then critiqued
                     // with the first answer as one answer to the question.
@@ -506,6 +508,7 @@ pub async fn answer(
                             &critique,
                             Origin::Practice,
                             Some(session.id.clone()),
+                            Some(competency),
                         )
                         .await;
                     let turn = &mut session.turns[i];

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use starcoach::app::Coach;
 use starcoach::critique::TranscriptInput;
-use starcoach::history::{History, Origin, SqliteHistory};
+use starcoach::history::{Origin, SqliteHistory};
 use starcoach::http::{hash_key, ApiKeyEntry};
 use starcoach::practice::{self, AnswerInput, Awaiting, PracticeError, StartSession};
 use support::llm_server::LlmServer;
@@ -800,4 +800,72 @@ fn the_binary_runs_an_interview_from_files_and_resumes_one_killed_mid_session() 
     );
     assert_eq!(history["total"], 5);
     assert_eq!(history["entries"][0]["origin"], "cli");
+}
+
+// ---- The chat endpoint ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mock_interview_through_the_chat_endpoint_with_an_openai_client() {
+    use async_openai::config::OpenAIConfig;
+    use async_openai::types::chat::{
+        ChatCompletionRequestAssistantMessage, ChatCompletionRequestMessage,
+        ChatCompletionRequestUserMessage, CreateChatCompletionRequest,
+    };
+
+    let app = spawn().await;
+    let config = OpenAIConfig::new()
+        .with_api_base(format!("http://{}/v1", app.addr))
+        .with_api_key(ALICE);
+    let client = async_openai::Client::with_config(config);
+    let mut conversation: Vec<ChatCompletionRequestMessage> = Vec::new();
+    let say = async |conversation: &mut Vec<ChatCompletionRequestMessage>, text: &str| -> String {
+        conversation.push(ChatCompletionRequestMessage::User(
+            ChatCompletionRequestUserMessage::from(text),
+        ));
+        let request = CreateChatCompletionRequest {
+            model: "starcoach".into(),
+            messages: conversation.clone(),
+            ..Default::default()
+        };
+        let response = client.chat().create(request).await.unwrap();
+        let reply = response.choices[0].message.content.clone().unwrap();
+        conversation.push(ChatCompletionRequestMessage::Assistant(
+            ChatCompletionRequestAssistantMessage::from(reply.as_str()),
+        ));
+        reply
+    };
+    let job = example_job();
+    let reply = say(
+        &mut conversation,
+        &format!("Mock interview with 2 questions for this job: {job}"),
+    )
+    .await;
+    assert!(reply.contains("Question 1 of 2"), "{reply}");
+    let reply = say(&mut conversation, &answer_text("a03_mentoring_strong.txt")).await;
+    assert!(
+        reply.contains("Overall") && reply.contains("**Follow-up:**"),
+        "{reply}"
+    );
+    let reply = say(&mut conversation, FOLLOW_UP_ANSWER).await;
+    assert!(
+        reply.contains("with the follow-up") && reply.contains("Question 2 of 2"),
+        "{reply}"
+    );
+    let reply = say(&mut conversation, "skip").await;
+    assert!(
+        reply.contains("Mock interview finished:** 1 answered, 1 skipped"),
+        "{reply}"
+    );
+
+    // The answer with its follow-up is in Alice's history, from the chat.
+    let (_, history) = app.call("GET", ALICE, "/v1/history", None).await;
+    assert_eq!(history["total"], 2, "{history}");
+    assert_eq!(history["entries"][0]["origin"], "chat");
+    // After the summary the conversation is an ordinary chat again.
+    let reply = say(
+        &mut conversation,
+        "Which story should I use for a time I failed?",
+    )
+    .await;
+    assert!(!reply.contains("starcoach-mock"), "{reply}");
 }

@@ -208,6 +208,7 @@ impl From<ChatError> for ApiError {
                 message,
             },
             ChatError::Match(e) => e.into(),
+            ChatError::Practice(e) => e.into(),
         }
     }
 }

@@ -202,13 +202,7 @@ pub async fn start(
     let span = tracing::info_span!("practice.start", user = %user);
     async {
         let history = coach.history()?.clone();
-        let count = request.questions.unwrap_or(DEFAULT_QUESTIONS);
-        if !(1..=MAX_QUESTIONS).contains(&count) {
-            return Err(invalid(
-                "questions",
-                format!("must be between 1 and {MAX_QUESTIONS}, got {count}"),
-            ));
-        }
+        let count = checked_count(request)?;
         let entries = history.all_entries(user).await?;
         let (questions, job_competencies) = plan(coach, user, request, count, &entries).await?;
         let competencies = {
@@ -236,6 +230,33 @@ pub async fn start(
     }
     .instrument(span)
     .await
+}
+
+/// The questions a session would ask (and the job's competencies), without starting
+/// one: for the chat, whose state lives in the conversation. Works with the history
+/// off (no weak spots to favour then).
+pub async fn plan_questions(
+    coach: &Coach,
+    user: &str,
+    request: &StartSession,
+) -> Result<(Vec<PlannedQuestion>, Vec<String>), PracticeError> {
+    let count = checked_count(request)?;
+    let entries = match coach.history() {
+        Ok(history) => history.all_entries(user).await?,
+        Err(_) => Vec::new(),
+    };
+    plan(coach, user, request, count, &entries).await
+}
+
+fn checked_count(request: &StartSession) -> Result<usize, PracticeError> {
+    let count = request.questions.unwrap_or(DEFAULT_QUESTIONS);
+    if !(1..=MAX_QUESTIONS).contains(&count) {
+        return Err(invalid(
+            "questions",
+            format!("must be between 1 and {MAX_QUESTIONS}, got {count}"),
+        ));
+    }
+    Ok(count)
 }
 
 /// The competencies to practise, most needed first, with candidate questions for

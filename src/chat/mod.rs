@@ -5,9 +5,14 @@
 //   stories with fit, evidence and advice, without an LLM.
 // - A pasted answer (a long first-person text, or a transcript): the critique, with
 //   the question taken from the message ("Question: ...") or the conversation.
+// - "Mock interview for this job: ..." or "let's practise": a mock interview inside
+//   the conversation (`mock`): a question, the short critique and a follow-up, the
+//   next question, read back from the conversation each turn.
 // - Anything else: the configured LLM with the coach's system prompt
 //   (`prompts/chat_system.md`) and the user's best-matching stories as context; without
 //   an LLM, a short deterministic reply saying what works.
+
+mod mock;
 
 use std::fmt::Write;
 use std::sync::OnceLock;
@@ -23,7 +28,7 @@ use crate::critique::{CritiqueError, CritiqueRequest, TranscriptInput};
 use crate::llm::{ChatMessage, ChatRole, LlmClient, StreamEvent};
 use crate::retrieve::{MatchError, MatchRequest, MatchResponse};
 
-const SYSTEM: &str = include_str!("../prompts/chat_system.md");
+const SYSTEM: &str = include_str!("../../prompts/chat_system.md");
 
 /// A pasted answer has at least this many words.
 const ANSWER_MIN_WORDS: usize = 60;
@@ -67,6 +72,8 @@ pub enum ChatError {
     },
     #[error(transparent)]
     Match(#[from] MatchError),
+    #[error(transparent)]
+    Practice(#[from] crate::practice::PracticeError),
 }
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
@@ -212,6 +219,9 @@ async fn reply(coach: &Coach, user: &str, messages: &[ChatMessage]) -> Result<Re
             field: "messages",
             message: "needs at least one user message".into(),
         });
+    }
+    if let Some(text) = mock::reply(coach, user, messages).await? {
+        return Ok(Reply::Text(text));
     }
     let max_question = coach.settings().retrieval.max_question_chars;
     let settings = &coach.settings().retrieval;

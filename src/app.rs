@@ -290,15 +290,30 @@ impl Coach {
             .map_err(|reason| PrepError::Bank(reason.clone()))
     }
 
-    /// A preparation plan for the job described in `job_text`, on `user`'s stories.
-    pub async fn prep(&self, user: &str, job_text: &str) -> Result<PrepReport, PrepError> {
+    /// A preparation plan for the job described in `job_text`, on `user`'s stories;
+    /// with an LLM configured and `llm_budget`, also questions it writes for the job
+    /// (waited for at most that long).
+    pub async fn prep(
+        &self,
+        user: &str,
+        job_text: &str,
+        llm_budget: Option<std::time::Duration>,
+    ) -> Result<PrepReport, PrepError> {
         let bank = self.question_bank()?;
+        let llm = self
+            .llm()
+            .zip(llm_budget)
+            .map(|(llm, budget)| crate::prep::PrepLlmCall {
+                llm,
+                deadline: Instant::now() + budget,
+            });
         crate::prep::prepare(
             &self.retriever,
             bank,
             &self.settings.practice,
             user,
             job_text,
+            llm,
         )
         .await
     }

@@ -370,7 +370,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let text = read_input(&job)
                 .map_err(|e| anyhow::anyhow!("job description {}: {e}", job.display()))?;
             let coach = Coach::open(settings).await?;
-            let report = match coach.prep(&user, &text).await {
+            let budget = coach.settings().critique_budget(false);
+            let report = match coach.prep(&user, &text, Some(budget)).await {
                 Ok(report) => report,
                 Err(starcoach::prep::PrepError::Job(e)) => {
                     eprintln!("error: {} ({})", e, job.display());

@@ -3,6 +3,7 @@
 //! on the labelled job descriptions of `tests/eval/jobs.toml`.
 
 mod common;
+mod support;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -57,7 +58,7 @@ async fn a_prep_plan_quotes_the_job_asks_the_banks_questions_and_finds_stories()
     let coach = common::coach(tmp.path());
     common::ingest_corpus(&coach, "ana").await;
     let job = example_job();
-    let report = coach.prep("ana", &job).await.unwrap();
+    let report = coach.prep("ana", &job, None).await.unwrap();
     let settings = &coach.settings().practice;
     assert_eq!(report.competencies.len(), settings.prep_competencies);
     assert!(
@@ -109,7 +110,7 @@ async fn a_prep_plan_quotes_the_job_asks_the_banks_questions_and_finds_stories()
         .ingest_paths("ben", &[notes], &starcoach::ingest::NoProgress)
         .await
         .unwrap();
-    let report = coach.prep("ben", &job).await.unwrap();
+    let report = coach.prep("ben", &job, None).await.unwrap();
     assert_eq!(report.gaps.len(), report.competencies.len());
     for gap in &report.gaps {
         assert!(gap.message.starts_with("No story shows"), "{}", gap.message);
@@ -136,9 +137,105 @@ async fn empty_huge_and_boilerplate_only_jobs_are_refused_by_name() {
             JobError::NothingToRead,
         ),
     ] {
-        match coach.prep("ana", &job).await {
+        match coach.prep("ana", &job, None).await {
             Err(PrepError::Job(e)) => assert_eq!(e, expected),
             other => panic!("expected {expected:?}, got {other:?}"),
+        }
+    }
+}
+
+/// Failure injection: an LLM that proposes a hypothetical, a copy of a bank question
+/// and one good question; only the good one may join the plan.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_llms_questions_join_only_when_behavioral_and_new() {
+    use support::fake_llm::{FakeBehavior, FakeLlmServer};
+    let tmp = tempfile::tempdir().unwrap();
+    let job = example_job();
+    let plain = common::coach(&tmp.path().join("plain"));
+    common::ingest_corpus(&plain, "ana").await;
+    let without = plain.prep("ana", &job, None).await.unwrap();
+    assert_eq!(without.llm.status, "unavailable");
+    let top = without.competencies[0].id.clone();
+    let bank_copy = without.competencies[0].questions[0].text.clone();
+    let good = "Tell me about a time you led the response to an incident that stopped customers from sending invoices at month end.";
+    let content = serde_json::json!({"questions": [
+        {"competency": top, "question": "What would you do if the database went down during month end?"},
+        {"competency": top, "question": bank_copy},
+        {"competency": top, "question": good},
+    ]})
+    .to_string();
+    let fake = FakeLlmServer::start(FakeBehavior::Contents {
+        contents: vec![content],
+        usage: true,
+    })
+    .await;
+    let url = fake.base_url();
+    let coach = common::coach_with(&tmp.path().join("llm"), move |s| s.llm.base_url = url);
+    common::ingest_corpus(&coach, "ana").await;
+    let report = coach
+        .prep("ana", &job, Some(std::time::Duration::from_secs(30)))
+        .await
+        .unwrap();
+    let llm = &report.llm;
+    assert_eq!(
+        (
+            llm.status.as_str(),
+            llm.proposed,
+            llm.kept,
+            llm.not_behavioral,
+            llm.duplicates
+        ),
+        ("used", 3, 1, 1, 1),
+        "{llm:?}"
+    );
+    let c = report.competencies.iter().find(|c| c.id == top).unwrap();
+    let added: Vec<&starcoach::prep::PrepQuestion> = c
+        .questions
+        .iter()
+        .filter(|q| q.source == starcoach::prep::QuestionSource::Llm)
+        .collect();
+    assert_eq!(added.len(), 1);
+    assert_eq!(added[0].text, good);
+    assert_eq!(
+        c.questions.len(),
+        coach.settings().practice.questions_per_competency + 1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prep_with_the_real_local_llm_keeps_only_checked_questions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let url = support::llm_server::LlmServer::shared().base_url();
+    let coach = common::coach_with(&tmp.path().join("store"), move |s| {
+        s.llm.base_url = url;
+        s.llm.timeout_secs = 200;
+        s.llm.max_tokens = 512;
+        s.llm.context_tokens = 4096;
+    });
+    common::ingest_corpus(&coach, "ana").await;
+    let report = coach
+        .prep(
+            "ana",
+            &example_job(),
+            Some(std::time::Duration::from_secs(240)),
+        )
+        .await
+        .unwrap();
+    let llm = &report.llm;
+    eprintln!("SmolLM2 in prep: {llm:?}");
+    assert_ne!(llm.status, "unavailable");
+    assert_eq!(
+        llm.kept + llm.not_behavioral + llm.off_list + llm.duplicates,
+        llm.proposed.min(starcoach::prep::tailored::MAX_TAILORED),
+        "{llm:?}"
+    );
+    for q in report.competencies.iter().flat_map(|c| &c.questions) {
+        if q.source == starcoach::prep::QuestionSource::Llm {
+            assert!(
+                starcoach::prep::tailored::is_behavioral(&q.text),
+                "{}",
+                q.text
+            );
         }
     }
 }

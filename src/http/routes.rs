@@ -77,7 +77,8 @@ pub async fn prep(
     AuthUser(user): AuthUser,
     ApiJson(body): ApiJson<PrepBody>,
 ) -> Result<Json<crate::prep::PrepReport>, ApiError> {
-    Ok(Json(coach.prep(&user, &body.job).await?))
+    let budget = coach.settings().critique_budget(true);
+    Ok(Json(coach.prep(&user, &body.job, Some(budget)).await?))
 }
 
 /// Body of `POST /v1/answers/critique`.

@@ -285,7 +285,8 @@ async fn plan(
     let mut plans: Vec<(String, f64, Vec<&crate::prep::BankQuestion>)> = Vec::new();
     let mut job_competencies = Vec::new();
     if let Some(job) = &request.job {
-        let report = coach.prep(user, job).await?;
+        // Planning needs the job's competencies, not the LLM's extra questions.
+        let report = coach.prep(user, job, None).await?;
         job_competencies = report.competencies.iter().map(|c| c.id.clone()).collect();
         for c in &report.competencies {
             if request.competency.as_ref().is_some_and(|id| id != &c.id) {

@@ -4,12 +4,14 @@
 
 // Reads the job (`job`), ranks the competencies from its sentences' embeddings
 // (`detect`), picks questions from the bank (`bank`, `questions`) and runs the match
-// machinery on each question; nothing here calls an LLM.
+// machinery on each question. With an LLM (`tailored`), a few questions written for
+// the job's specifics join the bank's, once they pass the checks.
 
 pub mod bank;
 pub mod detect;
 pub mod job;
 mod questions;
+pub mod tailored;
 
 use std::collections::HashSet;
 use std::time::Instant;
@@ -21,9 +23,11 @@ pub use bank::{BankQuestion, Level, QuestionBank};
 pub use detect::{rank_competencies, DetectedCompetency};
 pub use job::{JobDescription, JobError, JobSentence};
 pub use questions::pick_questions;
+pub use tailored::{PrepLlm, TailoredQuestion};
 
 use crate::config::PracticeSettings;
 use crate::embed::TextRole;
+use crate::llm::LlmClient;
 use crate::retrieve::{
     Evidence, FitLevel, MatchError, MatchRequest, NoteMatch, Retriever, StoryMatch,
 };
@@ -76,12 +80,23 @@ impl From<&StoryMatch> for StoryPick {
     }
 }
 
+/// Where a proposed question comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionSource {
+    /// The question bank (`config/questions.toml`).
+    Bank,
+    /// Written by the LLM for this job, checked.
+    Llm,
+}
+
 /// A question likely to be asked for a competency, with the user's best story.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PrepQuestion {
-    /// The bank's id for it.
+    /// The bank's id for it (`llm-N` for the LLM's).
     pub id: String,
     pub text: String,
+    pub source: QuestionSource,
     /// The best story; absent when nothing in the bank fits (a gap).
     pub story: Option<StoryPick>,
 }
@@ -121,6 +136,8 @@ pub struct PrepReport {
     pub competencies: Vec<PrepCompetency>,
     /// Competencies without a strong or workable story: prepare these.
     pub gaps: Vec<PrepGap>,
+    /// What the LLM added (questions tailored to the job), or why not.
+    pub llm: PrepLlm,
     pub took_ms: f64,
 }
 
@@ -147,37 +164,79 @@ pub async fn detect_competencies(
     Ok((job, ranked))
 }
 
-/// A preparation plan for `user` and the job in `job_text`.
+/// The LLM a prep may ask for tailored questions, and until when.
+pub struct PrepLlmCall<'a> {
+    pub llm: &'a LlmClient,
+    pub deadline: Instant,
+}
+
+/// A preparation plan for `user` and the job in `job_text`; with `llm`, also a few
+/// questions written for the job.
 pub async fn prepare(
     retriever: &Retriever,
     bank: &QuestionBank,
     settings: &PracticeSettings,
     user: &str,
     job_text: &str,
+    llm: Option<PrepLlmCall<'_>>,
 ) -> Result<PrepReport, PrepError> {
     let started = Instant::now();
     let span = tracing::info_span!("prep.detect", user = %user, chars = job_text.len());
     let (job, ranked) = detect_competencies(retriever, job_text, settings.max_job_chars)
         .instrument(span)
         .await?;
-    let mut competencies = Vec::new();
-    let mut gaps = Vec::new();
-    for (rank, detected) in ranked
+    let top: Vec<DetectedCompetency> = ranked
         .into_iter()
         .take(settings.prep_competencies)
-        .enumerate()
-    {
-        let picked = pick_questions(
+        .collect();
+    let (tailored, llm_report) = match llm {
+        Some(call) => {
+            let job_sentences: Vec<&str> = job.job_sentences().map(|s| s.text.as_str()).collect();
+            let known: Vec<&BankQuestion> = bank
+                .questions()
+                .iter()
+                .filter(|q| top.iter().any(|c| c.id == q.competency))
+                .collect();
+            let span = tracing::info_span!("prep.llm_questions", user = %user);
+            tailored::tailored_questions(
+                call.llm,
+                retriever.embedder().as_ref(),
+                &job_sentences.join("\n"),
+                &top,
+                &known,
+                call.deadline,
+            )
+            .instrument(span)
+            .await
+        }
+        None => (Vec::new(), PrepLlm::unavailable()),
+    };
+    let mut competencies = Vec::new();
+    let mut gaps = Vec::new();
+    for (rank, detected) in top.into_iter().enumerate() {
+        let mut picked: Vec<(String, String, QuestionSource)> = pick_questions(
             bank,
             &detected,
             job.level,
             settings.questions_per_competency,
-        );
+        )
+        .into_iter()
+        .map(|q| (q.id.clone(), q.text.clone(), QuestionSource::Bank))
+        .collect();
+        for (i, q) in tailored.iter().enumerate() {
+            if q.competency == detected.id {
+                picked.push((
+                    format!("llm-{}", i + 1),
+                    q.text.clone(),
+                    QuestionSource::Llm,
+                ));
+            }
+        }
         let mut questions = Vec::new();
         let mut notes: Vec<NoteMatch> = Vec::new();
-        for question in picked {
-            let span = tracing::info_span!("prep.match", competency = %detected.id, question = %question.id);
-            let request = MatchRequest::new(question.text.clone(), Some(1), retriever.settings());
+        for (id, text, source) in picked {
+            let span = tracing::info_span!("prep.match", competency = %detected.id, question = %id);
+            let request = MatchRequest::new(text.clone(), Some(1), retriever.settings());
             let found = retriever
                 .match_stories(user, &request)
                 .instrument(span)
@@ -193,8 +252,9 @@ pub async fn prepare(
                 }
             }
             questions.push(PrepQuestion {
-                id: question.id.clone(),
-                text: question.text.clone(),
+                id,
+                text,
+                source,
                 story,
             });
         }
@@ -227,6 +287,7 @@ pub async fn prepare(
         },
         competencies,
         gaps,
+        llm: llm_report,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
 }

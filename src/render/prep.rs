@@ -31,7 +31,11 @@ pub fn prep(report: &PrepReport) -> String {
             );
         }
         for q in &c.questions {
-            let _ = writeln!(out, "   Q: {}", q.text);
+            let from = match q.source {
+                crate::prep::QuestionSource::Bank => "",
+                crate::prep::QuestionSource::Llm => " (written for this job by the LLM)",
+            };
+            let _ = writeln!(out, "   Q: {}{from}", q.text);
             match &q.story {
                 Some(s) => {
                     let _ = writeln!(
@@ -51,6 +55,19 @@ pub fn prep(report: &PrepReport) -> String {
             }
         }
         out.push('\n');
+    }
+    let llm = &report.llm;
+    if llm.status != "unavailable" {
+        let _ = writeln!(
+            out,
+            "LLM questions: {} proposed, {} kept ({} not behavioral, {} for another competency, {} near-copies of the bank){}\n",
+            llm.proposed,
+            llm.kept,
+            llm.not_behavioral,
+            llm.off_list,
+            llm.duplicates,
+            llm.reason.as_deref().map(|r| format!("; {r}")).unwrap_or_default()
+        );
     }
     if report.gaps.is_empty() {
         let _ = writeln!(

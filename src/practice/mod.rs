@@ -435,7 +435,7 @@ pub async fn answer(
     let span = tracing::info_span!("practice.answer", user = %user, session = %id);
     async {
         let _guard = coach.session_locks().lock(id).await;
-        let history = coach.history()?.clone();
+        let history = coach.history()?;
         let mut session = get(coach, user, id).await?;
         let answered = asked(&session).ok_or(PracticeError::Finished)?;
         if !input.skip && input.transcript.is_none() {
@@ -444,105 +444,15 @@ pub async fn answer(
                 "give the answer (text, WebVTT, SRT or Whisper JSON), or skip",
             ));
         }
-        let mut outcome_critique = None;
-        let mut follow_up_text = None;
-        let mut follow_up_source = None;
-        match session.awaiting {
+        let step = match session.awaiting {
             Awaiting::Question(i) => {
-                let question = session.questions[i].clone();
-                let mut turn = Turn {
-                    question: question.clone(),
-                    answer: None,
-                    critique: None,
-                    follow_up: None,
-                    follow_up_source: None,
-                    follow_up_answer: None,
-                    with_follow_up: None,
-                    history_ids: Vec::new(),
-                    skipped: input.skip,
-                };
-                if input.skip {
-                    session.awaiting = next_question(&session, i);
-                } else {
-                    let request = CritiqueRequest {
-                        question: Some(question.text.clone()),
-                        transcript: input
-                            .transcript
-                            .clone()
-                            .unwrap_or(TranscriptInput::Text(String::new())),
-                        format: input.format,
-                    };
-                    let critique = coach.critique(user, &request, in_request).await?;
-                    let spoken = spoken_text(&critique);
-                    let (text, source) = follow_up(&critique, &spoken);
-                    turn.history_ids.extend(
-                        coach
-                            .record_critique(
-                                user,
-                                &critique,
-                                Origin::Practice,
-                                Some(session.id.clone()),
-                                Some(question.competency.clone()),
-                            )
-                            .await,
-                    );
-                    turn.answer = Some(spoken);
-                    turn.critique = Some(ShortCritique::from(&critique));
-                    turn.follow_up = Some(text.clone());
-                    turn.follow_up_source = Some(source);
-                    outcome_critique = turn.critique.clone();
-                    follow_up_text = Some(text);
-                    follow_up_source = Some(source);
-                    session.awaiting = Awaiting::FollowUp(i);
-                }
-                session.turns.push(turn);
+                answer_question(coach, user, &mut session, i, &input, in_request).await?
             }
             Awaiting::FollowUp(i) => {
-                if !input.skip {
-                    let turn = &session.turns[i];
-                    let question = turn.question.text.clone();
-                    let competency = turn.question.competency.clone();
-                    let first = turn.answer.clone().unwrap_or_default();
-                    // The follow-up's answer, read like any transcript, then critiqued
-                    // with the first answer as one answer to the question.
-                    let follow = CritiqueRequest {
-                        question: Some(question.clone()),
-                        transcript: input
-                            .transcript
-                            .clone()
-                            .unwrap_or(TranscriptInput::Text(String::new())),
-                        format: input.format,
-                    };
-                    let follow_words = coach.critic().parse(&follow)?.candidate_text();
-                    let request = CritiqueRequest {
-                        question: Some(question),
-                        transcript: TranscriptInput::Text(format!("{first}\n\n{follow_words}")),
-                        format: Some(TranscriptFormat::Plain),
-                    };
-                    let critique = coach.critique(user, &request, in_request).await?;
-                    let old_ids = std::mem::take(&mut session.turns[i].history_ids);
-                    for old in old_ids {
-                        history.delete(user, old).await?;
-                    }
-                    let recorded = coach
-                        .record_critique(
-                            user,
-                            &critique,
-                            Origin::Practice,
-                            Some(session.id.clone()),
-                            Some(competency),
-                        )
-                        .await;
-                    let turn = &mut session.turns[i];
-                    turn.history_ids.extend(recorded);
-                    turn.follow_up_answer = Some(follow_words);
-                    turn.with_follow_up = Some(ShortCritique::from(&critique));
-                    outcome_critique = turn.with_follow_up.clone();
-                }
-                session.awaiting = next_question(&session, i);
+                answer_follow_up(coach, user, &mut session, i, &input, in_request).await?
             }
             Awaiting::Done => return Err(PracticeError::Finished),
-        }
+        };
         session.updated_at = Utc::now();
         history.save_session(user, &stored(&session)?).await?;
         let next_index = match session.awaiting {
@@ -555,9 +465,9 @@ pub async fn answer(
             session_id: session.id.clone(),
             answered,
             skipped: input.skip,
-            critique: outcome_critique,
-            follow_up: follow_up_text,
-            follow_up_source,
+            critique: step.critique,
+            follow_up: step.follow_up.as_ref().map(|(text, _)| text.clone()),
+            follow_up_source: step.follow_up.map(|(_, source)| source),
             next: asked(&session),
             next_question: next_index.and_then(|i| planned_question(&session, i)),
             finished,
@@ -606,6 +516,127 @@ pub async fn progress_for(
         }
     };
     Ok(progress(user, &entries, needed.as_deref()))
+}
+
+/// What answering one step of a session produced.
+#[derive(Default)]
+struct Step {
+    critique: Option<ShortCritique>,
+    follow_up: Option<(String, FollowUpSource)>,
+}
+
+/// A critique request for `input` as the answer to `question`.
+fn request_for(question: &str, input: &AnswerInput) -> CritiqueRequest {
+    CritiqueRequest {
+        question: Some(question.to_string()),
+        transcript: input
+            .transcript
+            .clone()
+            .unwrap_or(TranscriptInput::Text(String::new())),
+        format: input.format,
+    }
+}
+
+/// Answer (or skip) planned question `i`: its critique, recorded, and its follow-up.
+async fn answer_question(
+    coach: &Coach,
+    user: &str,
+    session: &mut Session,
+    i: usize,
+    input: &AnswerInput,
+    in_request: bool,
+) -> Result<Step, PracticeError> {
+    let question = session.questions[i].clone();
+    let mut turn = Turn {
+        question: question.clone(),
+        answer: None,
+        critique: None,
+        follow_up: None,
+        follow_up_source: None,
+        follow_up_answer: None,
+        with_follow_up: None,
+        history_ids: Vec::new(),
+        skipped: input.skip,
+    };
+    let mut step = Step::default();
+    if input.skip {
+        session.awaiting = next_question(session, i);
+    } else {
+        let request = request_for(&question.text, input);
+        let critique = coach.critique(user, &request, in_request).await?;
+        let spoken = spoken_text(&critique);
+        let (text, source) = follow_up(&critique, &spoken);
+        turn.history_ids.extend(
+            coach
+                .record_critique(
+                    user,
+                    &critique,
+                    Origin::Practice,
+                    Some(session.id.clone()),
+                    Some(question.competency.clone()),
+                )
+                .await,
+        );
+        turn.answer = Some(spoken);
+        turn.critique = Some(ShortCritique::from(&critique));
+        turn.follow_up = Some(text.clone());
+        turn.follow_up_source = Some(source);
+        step.critique = turn.critique.clone();
+        step.follow_up = Some((text, source));
+        session.awaiting = Awaiting::FollowUp(i);
+    }
+    session.turns.push(turn);
+    Ok(step)
+}
+
+/// Answer (or skip) the follow-up of question `i`: the follow-up's answer is read like
+/// any transcript, then critiqued with the first answer as one answer to the question,
+/// and that critique replaces the first one in the history.
+async fn answer_follow_up(
+    coach: &Coach,
+    user: &str,
+    session: &mut Session,
+    i: usize,
+    input: &AnswerInput,
+    in_request: bool,
+) -> Result<Step, PracticeError> {
+    let mut step = Step::default();
+    if !input.skip {
+        let history = coach.history()?;
+        let turn = &session.turns[i];
+        let question = turn.question.text.clone();
+        let competency = turn.question.competency.clone();
+        let first = turn.answer.clone().unwrap_or_default();
+        let follow_words = coach
+            .critic()
+            .parse(&request_for(&question, input))?
+            .candidate_text();
+        let request = CritiqueRequest {
+            question: Some(question),
+            transcript: TranscriptInput::Text(format!("{first}\n\n{follow_words}")),
+            format: Some(TranscriptFormat::Plain),
+        };
+        let critique = coach.critique(user, &request, in_request).await?;
+        for old in std::mem::take(&mut session.turns[i].history_ids) {
+            history.delete(user, old).await?;
+        }
+        let recorded = coach
+            .record_critique(
+                user,
+                &critique,
+                Origin::Practice,
+                Some(session.id.clone()),
+                Some(competency),
+            )
+            .await;
+        let turn = &mut session.turns[i];
+        turn.history_ids.extend(recorded);
+        turn.follow_up_answer = Some(follow_words);
+        turn.with_follow_up = Some(ShortCritique::from(&critique));
+        step.critique = turn.with_follow_up.clone();
+    }
+    session.awaiting = next_question(session, i);
+    Ok(step)
 }
 
 fn next_question(session: &Session, answered: usize) -> Awaiting {

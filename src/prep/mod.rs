@@ -232,50 +232,10 @@ pub async fn prepare(
                 ));
             }
         }
-        let mut questions = Vec::new();
-        let mut notes: Vec<NoteMatch> = Vec::new();
-        for (id, text, source) in picked {
-            let span = tracing::info_span!("prep.match", competency = %detected.id, question = %id);
-            let request = MatchRequest::new(text.clone(), Some(1), retriever.settings());
-            let found = retriever
-                .match_stories(user, &request)
-                .instrument(span)
-                .await?;
-            let story = found
-                .stories
-                .first()
-                .filter(|_| found.gap.is_none())
-                .map(StoryPick::from);
-            for note in found.related_notes {
-                if !notes.iter().any(|n| n.doc_id == note.doc_id) {
-                    notes.push(note);
-                }
-            }
-            questions.push(PrepQuestion {
-                id,
-                text,
-                source,
-                story,
-            });
-        }
-        let level = questions
-            .iter()
-            .filter_map(|q| q.story.as_ref().map(|s| s.fit))
-            .max();
-        if level.is_none_or(|l| l == FitLevel::Stretch) {
-            notes.sort_by(|a, b| b.score.total_cmp(&a.score));
-            notes.truncate(MAX_GAP_NOTES);
-            gaps.push(gap(&detected, level, &questions, notes));
-        }
-        competencies.push(PrepCompetency {
-            rank: rank + 1,
-            id: detected.id,
-            name: detected.name,
-            score: detected.score,
-            evidence: detected.evidence,
-            questions,
-            level,
-        });
+        let (competency, gap) =
+            plan_competency(retriever, user, rank + 1, detected, picked).await?;
+        competencies.push(competency);
+        gaps.extend(gap);
     }
     Ok(PrepReport {
         user: user.to_string(),
@@ -290,6 +250,64 @@ pub async fn prepare(
         llm: llm_report,
         took_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The user's best story for each of a competency's questions, its level, and the gap
+/// when no story is better than a stretch.
+async fn plan_competency(
+    retriever: &Retriever,
+    user: &str,
+    rank: usize,
+    detected: DetectedCompetency,
+    picked: Vec<(String, String, QuestionSource)>,
+) -> Result<(PrepCompetency, Option<PrepGap>), PrepError> {
+    let mut questions = Vec::new();
+    let mut notes: Vec<NoteMatch> = Vec::new();
+    for (id, text, source) in picked {
+        let span = tracing::info_span!("prep.match", competency = %detected.id, question = %id);
+        let request = MatchRequest::new(text.clone(), Some(1), retriever.settings());
+        let found = retriever
+            .match_stories(user, &request)
+            .instrument(span)
+            .await?;
+        let story = found
+            .stories
+            .first()
+            .filter(|_| found.gap.is_none())
+            .map(StoryPick::from);
+        for note in found.related_notes {
+            if !notes.iter().any(|n| n.doc_id == note.doc_id) {
+                notes.push(note);
+            }
+        }
+        questions.push(PrepQuestion {
+            id,
+            text,
+            source,
+            story,
+        });
+    }
+    let level = questions
+        .iter()
+        .filter_map(|q| q.story.as_ref().map(|s| s.fit))
+        .max();
+    let gap = if level.is_none_or(|l| l == FitLevel::Stretch) {
+        notes.sort_by(|a, b| b.score.total_cmp(&a.score));
+        notes.truncate(MAX_GAP_NOTES);
+        Some(gap(&detected, level, &questions, notes))
+    } else {
+        None
+    };
+    let competency = PrepCompetency {
+        rank,
+        id: detected.id,
+        name: detected.name,
+        score: detected.score,
+        evidence: detected.evidence,
+        questions,
+        level,
+    };
+    Ok((competency, gap))
 }
 
 fn gap(

@@ -46,6 +46,9 @@ pub struct ShortCritique {
     pub story: Option<ToldStory>,
     pub words: usize,
     pub wpm: f64,
+    /// The pace is estimated (a plain-text answer has no timestamps).
+    #[serde(default)]
+    pub pace_estimated: bool,
     pub llm: String,
 }
 
@@ -72,6 +75,7 @@ impl From<&Critique> for ShortCritique {
             story: record.story,
             words: record.delivery.words,
             wpm: record.delivery.wpm,
+            pace_estimated: c.analysis.pace_estimated,
             llm: record.llm,
         }
     }

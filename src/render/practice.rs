@@ -44,7 +44,12 @@ pub fn short_critique(c: &ShortCritique) -> String {
     if let Some(story) = &c.story {
         let _ = writeln!(out, "  Story told: {}", excerpt(&story.title, 60));
     }
-    let _ = writeln!(out, "  {} words at {:.0} wpm", c.words, c.wpm);
+    let estimated = if c.pace_estimated {
+        " (estimated: no timestamps)"
+    } else {
+        ""
+    };
+    let _ = writeln!(out, "  {} words at {:.0} wpm{estimated}", c.words, c.wpm);
     for change in &c.changes {
         let _ = writeln!(out, "  - {change}");
     }

@@ -5,12 +5,20 @@
 // with its own keep-alive `reqwest` client, send requests for a fixed time after a
 // warm-up, and every latency is kept. Closed loop by default (each worker sends its
 // next request when the last is answered: the server's saturation throughput), or
-// open loop at a fixed offered rate (the latency a given traffic sees).
+// open loop at a fixed offered rate (the latency a given traffic sees). A window in
+// which fewer than `MIN_COMPLETED` requests finish is extended until they have (at
+// most `MAX_EXTENSION` more): a slow model's first matches can take longer than a
+// short window, and a figure needs requests behind it.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// Requests a measured window waits for before it ends.
+pub const MIN_COMPLETED: usize = 20;
+/// How much longer than asked a window may run to see them.
+pub const MAX_EXTENSION: Duration = Duration::from_secs(300);
 
 /// What each request is.
 #[derive(Clone)]
@@ -56,30 +64,39 @@ impl LoadResult {
 /// Run the load against `addr` and collect the latencies of the measured window.
 pub async fn run(addr: SocketAddr, target: Target, spec: LoadSpec) -> anyhow::Result<LoadResult> {
     let seq = Arc::new(AtomicUsize::new(0));
+    let completed = Arc::new(AtomicUsize::new(0));
     let start = Instant::now();
     let measure_from = start + spec.warmup;
     let end = measure_from + spec.duration;
     let mut workers = Vec::new();
     let workers_n = spec.concurrency.max(1);
     for index in 0..workers_n {
-        let (target, seq) = (target.clone(), seq.clone());
+        let (target, seq, completed) = (target.clone(), seq.clone(), completed.clone());
         let schedule = Schedule {
             start,
             rate: spec.rate,
             index,
             workers: workers_n,
         };
+        let window = Window {
+            measure_from,
+            end,
+            completed,
+        };
         workers.push(tokio::spawn(async move {
-            worker(addr, target, seq, schedule, measure_from, end).await
+            worker(addr, target, seq, schedule, window).await
         }));
     }
     let mut result = LoadResult::default();
+    let mut last_done = end;
     for w in workers {
-        let (latencies, errors) = w.await??;
+        let (latencies, errors, done) = w.await??;
         result.latencies_ms.extend(latencies);
         result.errors += errors;
+        last_done = last_done.max(done);
     }
-    result.elapsed_s = spec.duration.as_secs_f64();
+    // The window as it ran: to the last counted answer when it was extended.
+    result.elapsed_s = last_done.duration_since(measure_from).as_secs_f64();
     result.latencies_ms.sort_by(f64::total_cmp);
     if result.latencies_ms.is_empty() {
         anyhow::bail!(
@@ -110,14 +127,34 @@ impl Schedule {
     }
 }
 
+/// The measured window, shared by the workers.
+struct Window {
+    measure_from: Instant,
+    /// Where the window ends when enough requests completed in it.
+    end: Instant,
+    /// Requests completed in the window so far, by all workers.
+    completed: Arc<AtomicUsize>,
+}
+
+impl Window {
+    /// Whether a request due at `sent` is past the window: after its end once enough
+    /// requests completed, or after the longest extension.
+    fn is_over(&self, sent: Instant) -> bool {
+        sent >= self.end
+            && (self.completed.load(Ordering::Relaxed) >= MIN_COMPLETED
+                || sent >= self.end + MAX_EXTENSION)
+    }
+}
+
+/// Latencies of the worker's counted requests, its errors, and when its last counted
+/// request finished.
 async fn worker(
     addr: SocketAddr,
     target: Target,
     seq: Arc<AtomicUsize>,
     schedule: Schedule,
-    measure_from: Instant,
-    end: Instant,
-) -> anyhow::Result<(Vec<f64>, usize)> {
+    window: Window,
+) -> anyhow::Result<(Vec<f64>, usize, Instant)> {
     // One connection per worker, kept alive between requests.
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(1)
@@ -125,6 +162,7 @@ async fn worker(
         .build()?;
     let mut latencies = Vec::new();
     let mut errors = 0;
+    let mut last_done = window.end;
     for k in 0.. {
         // Open loop: wait for the request's time, and count its latency from then, so
         // a request sent late because the one before was slow is charged for the wait.
@@ -135,7 +173,7 @@ async fn worker(
             }
             None => Instant::now(),
         };
-        if sent >= end {
+        if window.is_over(sent) {
             break;
         }
         let request = match &target {
@@ -153,14 +191,20 @@ async fn worker(
             Err(e) => Err(e),
         };
         let done = Instant::now();
-        if sent >= measure_from && done <= end {
+        // Every request sent in the window counts, however late it finishes (the
+        // window then ends with it).
+        if sent >= window.measure_from {
             match outcome {
-                Ok(true) => latencies.push(done.duration_since(sent).as_secs_f64() * 1000.0),
+                Ok(true) => {
+                    latencies.push(done.duration_since(sent).as_secs_f64() * 1000.0);
+                    window.completed.fetch_add(1, Ordering::Relaxed);
+                }
                 _ => errors += 1,
             }
+            last_done = last_done.max(done);
         }
     }
-    Ok((latencies, errors))
+    Ok((latencies, errors, last_done))
 }
 
 #[cfg(test)]

@@ -252,6 +252,20 @@ async fn main() -> ExitCode {
     }
 }
 
+/// Print `report` as JSON (`--json`) or as the text `render` makes of it.
+fn print_report<T: serde::Serialize>(
+    json: bool,
+    report: &T,
+    render: impl Fn(&T) -> String,
+) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(report)?);
+    } else {
+        print!("{}", render(report));
+    }
+    Ok(())
+}
+
 /// `--split`: the names of [`starcoach::eval::SplitFilter`], listed in `--help`.
 fn split_parser() -> impl clap::builder::TypedValueParser<Value = starcoach::eval::SplitFilter> {
     use clap::builder::TypedValueParser;
@@ -282,11 +296,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let coach = Coach::open(settings).await?;
             let progress = TerminalProgress::new(json);
             let report = coach.ingest_paths(&user, &paths, &progress).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", starcoach::render::ingest(&report));
-            }
+            print_report(json, &report, starcoach::render::ingest)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Match {
@@ -310,11 +320,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let coach = Coach::open(settings).await?;
             let response = coach.match_stories(&user, &request).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&response)?);
-            } else {
-                print!("{}", starcoach::render::matches(&response));
-            }
+            print_report(json, &response, starcoach::render::matches)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Critique {
@@ -358,11 +364,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             coach
                 .record_critique(&user, &critique, Origin::Cli, None, None)
                 .await;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&critique)?);
-            } else {
-                print!("{}", starcoach::render::critique(&critique));
-            }
+            print_report(json, &critique, starcoach::render::critique)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Prep { job, user, json } => {
@@ -379,11 +381,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
                 Err(e) => return Err(e.into()),
             };
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", starcoach::render::prep(&report));
-            }
+            print_report(json, &report, starcoach::render::prep)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Practice {
@@ -442,11 +440,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(2));
             }
             let page = coach.history_page(&user, 0, limit).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&page)?);
-            } else {
-                print!("{}", starcoach::render::history(&page));
-            }
+            print_report(json, &page, starcoach::render::history)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Progress { job, user, json } => {
@@ -460,22 +454,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let coach = Coach::open(settings).await?;
             let report = starcoach::practice::progress_for(&coach, &user, job.as_deref()).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", starcoach::render::progress(&report));
-            }
+            print_report(json, &report, starcoach::render::progress)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Coverage { user, json } => {
             let user = settings.user_or_default(user);
             let coach = Coach::open(settings).await?;
             let report = coach.coverage(&user).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", starcoach::render::coverage(&report));
-            }
+            print_report(json, &report, starcoach::render::coverage)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Eval {
@@ -528,11 +514,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let set = starcoach::eval::critique::AnswerSet::load(&labels)?;
             let report =
                 starcoach::eval::critique::run_with_settings(settings, &set, &bank, split).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", starcoach::render::eval_critique(&report));
-            }
+            print_report(json, &report, starcoach::render::eval_critique)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::EvalPrep {
@@ -542,11 +524,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         } => {
             let set = starcoach::eval::prep::JobSet::load(&labels)?;
             let report = starcoach::eval::prep::run_with_settings(settings, &set, split).await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", starcoach::render::eval_prep(&report));
-            }
+            print_report(json, &report, starcoach::render::eval_prep)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Reindex { json } => {
@@ -561,11 +539,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 &progress,
             )
             .await?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
-            } else {
-                print!("{}", starcoach::render::reindex(&report));
-            }
+            print_report(json, &report, starcoach::render::reindex)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Serve { addr } => {

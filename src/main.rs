@@ -369,8 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Prep { job, user, json } => {
             let user = settings.user_or_default(user);
-            let text = read_input(&job)
-                .map_err(|e| anyhow::anyhow!("job description {}: {e}", job.display()))?;
+            let text = read_job(&job)?;
             let coach = Coach::open(settings).await?;
             let budget = coach.settings().critique_budget(false);
             let report = match coach.prep(&user, &text, Some(budget)).await {
@@ -394,13 +393,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let user = settings.user_or_default(user);
-            let job = match job {
-                Some(path) => Some(
-                    read_input(&path)
-                        .map_err(|e| anyhow::anyhow!("job description {}: {e}", path.display()))?,
-                ),
-                None => None,
-            };
+            let job = job.as_deref().map(read_job).transpose()?;
             let coach = Coach::open(settings).await?;
             let start = starcoach::practice::StartSession {
                 job,
@@ -445,13 +438,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Progress { job, user, json } => {
             let user = settings.user_or_default(user);
-            let job = match job {
-                Some(path) => Some(
-                    read_input(&path)
-                        .map_err(|e| anyhow::anyhow!("job description {}: {e}", path.display()))?,
-                ),
-                None => None,
-            };
+            let job = job.as_deref().map(read_job).transpose()?;
             let coach = Coach::open(settings).await?;
             let report = starcoach::practice::progress_for(&coach, &user, job.as_deref()).await?;
             print_report(json, &report, starcoach::render::progress)?;
@@ -556,6 +543,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// A job description's text (`--job`), the path named in the error.
+fn read_job(path: &std::path::Path) -> anyhow::Result<String> {
+    read_input(path).map_err(|e| anyhow::anyhow!("job description {}: {e}", path.display()))
 }
 
 /// A file's text, or standard input for "-" (UTF-8, as story files are read).

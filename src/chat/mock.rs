@@ -176,11 +176,10 @@ async fn start(coach: &Coach, user: &str, text: &str) -> Result<String, ChatErro
 
 /// The question the state is at, as a message.
 fn ask(coach: &Coach, state: &MockState) -> Result<String, ChatError> {
-    let bank = coach.question_bank().map_err(PracticeError::from)?;
-    let question = bank
-        .get(&state.ids[state.at])
-        .map(|q| q.text.clone())
-        .unwrap_or_else(|| "Tell me about a time you solved a hard problem.".into());
+    let mut question = question_text(coach, state)?;
+    if question.is_empty() {
+        question = "Tell me about a time you solved a hard problem.".into();
+    }
     Ok(format!(
         "**Question {} of {}:** {question}",
         state.at + 1,

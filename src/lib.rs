@@ -32,3 +32,4 @@ pub mod tagging;
 pub mod telemetry;
 pub mod text;
 pub mod vector;
+pub mod web;

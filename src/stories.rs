@@ -2,7 +2,6 @@
 //! opaque story ids looked up in the user's own bank only, and pages.
 
 use serde::Serialize;
-use sha2::{Digest, Sha256};
 
 use crate::corpus::{LineSpan, SectionKind};
 use crate::ingest::IngestError;
@@ -99,15 +98,7 @@ pub fn upload_sources(
         .collect()
 }
 
-/// The opaque id of a stored story.
-pub fn story_id(doc_id: &str) -> String {
-    hex::encode(&Sha256::digest(doc_id.as_bytes())[..8])
-}
-
-/// Whether `id` has the shape of a story id (16 hex digits).
-pub fn is_story_id(id: &str) -> bool {
-    id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
+pub use crate::corpus::{is_story_id, story_id};
 
 /// A story in a listing.
 #[derive(Debug, Serialize, utoipa::ToSchema)]

@@ -29,6 +29,7 @@ mod quantities;
 mod star;
 mod text;
 pub mod thresholds;
+mod timeline;
 mod timing;
 pub mod tokens;
 pub mod transcript;
@@ -37,6 +38,7 @@ pub use model::{
     Analysis, Flag, Ownership, OwnershipScope, PaceBand, Part, Pause, Quantity, QuantityKind,
     Segment, Sentence, Shares, Star, TermCounts, Tokens,
 };
+pub use timeline::{FillerMark, PacePoint, PaceSeries, Timeline, TimelineSpan, TimelineUnit};
 pub use tokens::{count_tokens, TOKEN_ENCODING};
 pub use transcript::{parse, Role, TimedWord, Transcript, TranscriptError, TranscriptFormat, Turn};
 
@@ -73,6 +75,8 @@ pub fn analyze(transcript: &Transcript) -> Analysis {
     let times = timed.then(|| timing::word_times(transcript, &answer));
     let (sentences, star) = star::build(&answer, &parts, times.as_deref());
 
+    let filler_hits = fillers::fillers(&answer);
+    let timeline = timeline::build(&answer, &parts, &filler_hits, times.as_deref());
     let minutes = duration / 60.0;
     let counts = |hits: Vec<fillers::Hit>| TermCounts {
         total: hits.len(),
@@ -123,7 +127,7 @@ pub fn analyze(transcript: &Transcript) -> Analysis {
         pauses: if timed { timing::pauses(transcript) } else { Vec::new() },
         star,
         sentences,
-        fillers: counts(fillers::fillers(&answer)),
+        fillers: counts(filler_hits),
         hedges: counts(fillers::hedges(&answer)),
         ownership: ownership::ownership(&answer, &parts),
         quantified_results,
@@ -134,6 +138,7 @@ pub fn analyze(transcript: &Transcript) -> Analysis {
         flags: Vec::new(),
         findings: Vec::new(),
         grader_sentences: Vec::new(),
+        timeline,
     };
     let flags = findings::flags(&analysis);
     analysis.findings = findings::describe(&analysis, &flags);
@@ -201,6 +206,7 @@ mod tests {
             "tokens",
             "flags",
             "findings",
+            "timeline",
         ] {
             assert!(v.get(key).is_some(), "missing {key}");
         }

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+pub use super::timeline::Timeline;
 pub use super::timing::Pause;
 
 /// Everything measured about the candidate's answer, without an LLM.
@@ -43,6 +44,9 @@ pub struct Analysis {
     /// every measurement above (see `Flag::AddressesGrader`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub grader_sentences: Vec<String>,
+    /// The answer on one axis (seconds, or words for plain text): segments,
+    /// sentences, fillers and the pace over sliding windows, for drawing.
+    pub timeline: Timeline,
 }
 
 /// Where the pace falls against the GUIDE's bands.

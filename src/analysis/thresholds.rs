@@ -23,6 +23,11 @@ pub const COMFORTABLE_PACE_MIN_WPM: f64 = 130.0;
 pub const COMFORTABLE_PACE_MAX_WPM: f64 = 160.0;
 /// GUIDE "Pace": over ~180 words per minute is rushed.
 pub const RUSHED_PACE_WPM: f64 = 180.0;
+/// The pace chart's window: long enough to hold a few sentences, short enough to
+/// show where the pace ran away.
+pub const PACE_WINDOW_SECONDS: f64 = 20.0;
+/// How far the pace chart's window moves each step.
+pub const PACE_STEP_SECONDS: f64 = 5.0;
 /// Plain text has no timestamps: duration is estimated at this pace (the middle of the
 /// GUIDE's comfortable 130-160 band) and the pace is reported as estimated.
 pub const ESTIMATED_PACE_WPM: f64 = 150.0;

@@ -27,7 +27,10 @@ use std::path::Path;
 pub use detect::{detect, Format};
 pub use error::CorpusError;
 pub use files::{collect_files, decode_text, STORY_EXTENSIONS};
-pub use model::{Document, DocumentKind, LineSpan, ParsedFile, Section, SectionKind, Skipped};
+pub use model::{
+    is_story_id, story_id, Document, DocumentKind, LineSpan, ParsedFile, Section, SectionKind,
+    Skipped,
+};
 pub use text::{clip_chars, slug, word_count};
 
 /// A whole file skipped for `reason`.

@@ -174,3 +174,13 @@ pub struct ParsedFile {
     pub documents: Vec<Document>,
     pub skipped: Vec<Skipped>,
 }
+
+/// The opaque id of a stored story.
+pub fn story_id(doc_id: &str) -> String {
+    hex::encode(&Sha256::digest(doc_id.as_bytes())[..8])
+}
+
+/// Whether `id` has the shape of a story id (16 hex digits).
+pub fn is_story_id(id: &str) -> bool {
+    id.len() == 16 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}

@@ -7,6 +7,7 @@ mod error;
 mod extract;
 mod openai;
 mod ops;
+mod page;
 mod practice;
 mod resources;
 mod routes;
@@ -39,6 +40,8 @@ pub fn router(coach: Coach) -> Router {
     ops::prometheus();
     let timeout = Duration::from_secs(coach.settings().server.request_timeout_secs);
     Router::new()
+        .route("/", get(page::index))
+        .route("/assets/{*name}", get(page::asset))
         .route("/healthz", get(routes::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics_text))

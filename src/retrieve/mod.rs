@@ -130,6 +130,8 @@ pub struct Passage {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 pub struct StoryMatch {
     pub rank: usize,
+    /// The story's id in `GET /v1/stories/{id}`.
+    pub id: String,
     pub doc_id: String,
     pub title: String,
     pub source: String,
@@ -962,6 +964,7 @@ fn story_match(rank: usize, s: &StoryScore, fit_score: f32, fit: &FitSettings) -
     let p = &s.hit.payload;
     StoryMatch {
         rank,
+        id: crate::corpus::story_id(&s.doc_id),
         doc_id: s.doc_id.clone(),
         title: p.title.clone(),
         source: p.source.clone(),

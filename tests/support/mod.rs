@@ -3,6 +3,7 @@
 //! ([`qdrant_server`]). Include with `mod support;`.
 #![allow(dead_code)]
 
+pub mod browser;
 pub mod fake_llm;
 pub mod llm_server;
 pub mod qdrant_server;

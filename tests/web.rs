@@ -263,6 +263,9 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
     );
     assert_no_console_errors(&browser, "stories").await;
     browser.screenshots(&shots, "stories").await;
+    browser
+        .element_screenshot("#coverage", &shots.join("readme-coverage.png"))
+        .await;
 
     // Drop a file on the drop zone: it is uploaded, listed, then deleted.
     browser
@@ -441,6 +444,9 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
     );
     assert_no_console_errors(&browser, "critique").await;
     browser.screenshots(&shots, "critique").await;
+    browser
+        .viewport_screenshot("#timeline-card", &shots.join("readme-critique.png"))
+        .await;
 
     let plain = std::fs::read_to_string(fixture("05_filler_heavy.txt")).unwrap();
     open(&browser, &site, "critique").await;

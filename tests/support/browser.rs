@@ -196,6 +196,30 @@ impl Browser {
         saved
     }
 
+    /// A picture of one element (for README), in `dir`.
+    pub async fn element_screenshot(&self, css: &str, path: &Path) {
+        let el = self.client.find(Locator::Css(css)).await.expect(css);
+        let png = el.screenshot().await.expect("element screenshot");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
+    /// A picture of the window at laptop size with `css` scrolled to the top.
+    pub async fn viewport_screenshot(&self, css: &str, path: &Path) {
+        self.client
+            .set_window_size(LAPTOP.0, LAPTOP.1)
+            .await
+            .expect("resize");
+        self.eval(&format!(
+            "document.querySelector('{css}').scrollIntoView(); return true"
+        ))
+        .await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let png = self.client.screenshot().await.expect("screenshot");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, png).unwrap();
+    }
+
     pub async fn close(mut self) {
         let _ = self.client.clone().close().await;
         let _ = self.driver.kill();

@@ -446,7 +446,7 @@
       ),
     );
     if (c.off_topic) out.append(h('div', { class: 'banner gap', role: 'alert' }, h('strong', { text: 'Off topic: ' }), c.off_topic.finding));
-    out.append(h('section', { class: 'card' }, h('h2', { text: 'STAR timeline' }), timeline(a)));
+    out.append(h('section', { class: 'card', id: 'timeline-card' }, h('h2', { text: 'STAR timeline' }), timeline(a)));
     out.append(h('section', { class: 'card' }, h('h2', { text: 'Pace' }), paceView(a)));
     out.append(h('section', { class: 'card' }, h('h2', { text: 'Scores' }), rubric(c.scores)));
     if (a.findings.length) out.append(h('section', { class: 'card' }, h('h2', { text: 'Findings' }), list(a.findings)));
@@ -484,7 +484,7 @@
             style: { left: pct(s.start) + '%', width: width + '%' },
             title: `${cap(s.part)}: ${fmt(s.start)}–${fmt(s.end)} ${unit}`,
           },
-          h('span', { class: 'segment-label', text: width > 12 ? cap(s.part) : s.part[0].toUpperCase() }),
+          h('span', { class: 'segment-label', text: width > 7 ? cap(s.part) : s.part[0].toUpperCase() }),
         ),
       );
     }

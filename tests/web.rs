@@ -113,12 +113,21 @@ async fn open(browser: &Browser, site: &Site, page: &str) {
         .await;
 }
 
+/// No console errors, and nothing drawn as a stringified object or a missing value.
 async fn assert_no_console_errors(browser: &Browser, page: &str) {
     let errors = browser.console_errors().await;
     assert!(
         errors.is_empty(),
         "console errors on the {page} page: {errors:#?}"
     );
+    let text = browser.eval("return document.body.innerText").await;
+    let text = text.as_str().unwrap_or_default();
+    for bad in ["[object ", "undefined", "NaN"] {
+        assert!(
+            !text.contains(bad),
+            "the {page} page shows {bad:?}:\n{text}"
+        );
+    }
 }
 
 /// Position of each element matching `css` on the timeline bar, as (left, width)

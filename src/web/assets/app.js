@@ -29,7 +29,7 @@
       else if (k === 'dataset') Object.assign(el.dataset, v);
       else el.setAttribute(k, v === true ? '' : v);
     }
-    for (const child of children.flat()) {
+    for (const child of children.flat(Infinity)) {
       if (child === null || child === undefined || child === false) continue;
       el.append(child instanceof Node ? child : document.createTextNode(String(child)));
     }
@@ -255,7 +255,15 @@
 
   function coverageGrid(report) {
     if (!report.competencies.length) return h('p', { class: 'muted', text: 'No competencies configured.' });
-    const head = h('tr', {}, h('th', { scope: 'col', text: 'Competency' }), LEVELS.map((l) => h('th', { scope: 'col', class: 'level-col', text: cap(l) })), h('th', { scope: 'col', class: 'wide', text: 'Best story' }));
+    // Four level columns on a wide screen; one "Level" column on a phone.
+    const head = h(
+      'tr',
+      {},
+      h('th', { scope: 'col', text: 'Competency' }),
+      LEVELS.map((l) => h('th', { scope: 'col', class: 'level-col', text: cap(l) })),
+      h('th', { scope: 'col', class: 'level-one', text: 'Level' }),
+      h('th', { scope: 'col', class: 'wide', text: 'Best story' }),
+    );
     const rows = report.competencies.map((c) => {
       const level = c.gap ? 'gap' : c.level;
       const best = c.stories && c.stories[0];
@@ -264,6 +272,7 @@
         { dataset: { competency: c.id, level } },
         h('th', { scope: 'row', text: c.name }),
         LEVELS.map((l) => h('td', { class: 'level-col' + (l === level ? ' hit level-' + l : '') }, l === level ? h('span', { text: l }) : '')),
+        h('td', { class: 'level-one' }, badge(level)),
         h('td', { class: 'wide', text: best ? best.title : '—' }),
       );
     });

@@ -61,6 +61,16 @@ impl Site {
         }
     }
 
+    /// The critique JSON of `transcript` for `question`, from the API.
+    async fn critique(&self, transcript: &str, question: &str) -> Value {
+        self.api(
+            "POST",
+            "/v1/answers/critique",
+            Some(json!({"transcript": transcript, "question": question})),
+        )
+        .await
+    }
+
     /// Stop the server (closing the store) before its directory goes.
     async fn stop(self) {
         let _ = self.stop.send(());
@@ -416,13 +426,7 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
         )
         .await;
     let text = std::fs::read_to_string(&whisper).unwrap();
-    let critique = site
-        .api(
-            "POST",
-            "/v1/answers/critique",
-            Some(json!({"transcript": text, "question": QUESTION})),
-        )
-        .await;
+    let critique = site.critique(&text, QUESTION).await;
     assert_eq!(critique["analysis"]["timeline"]["unit"], "seconds");
     check_timeline(&browser, &critique).await;
     browser
@@ -473,13 +477,7 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
             "the STAR timeline of plain text",
         )
         .await;
-    let critique = site
-        .api(
-            "POST",
-            "/v1/answers/critique",
-            Some(json!({"transcript": plain, "question": QUESTION})),
-        )
-        .await;
+    let critique = site.critique(&plain, QUESTION).await;
     assert_eq!(critique["analysis"]["timeline"]["unit"], "words");
     assert!(critique["analysis"]["fillers"]["total"].as_u64().unwrap() >= 5);
     check_timeline(&browser, &critique).await;
@@ -506,7 +504,7 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
     let answer = std::fs::read_to_string(fixture("01_balanced.txt")).unwrap();
     browser
         .eval(&format!(
-            "document.getElementById('practice-answer').value = {}; return true",
+            "document.getElementById('practice-transcript').value = {}; return true",
             json!(answer)
         ))
         .await;

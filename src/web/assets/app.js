@@ -405,23 +405,33 @@
 
   // ---- critique ---------------------------------------------------------------------
 
+  /** An answer box with a file picker that reads a transcript file into it. */
+  function transcriptInput(prefix) {
+    const box = h('textarea', { id: prefix + '-transcript', rows: 8, required: true, placeholder: 'Type or paste your answer: plain text, WebVTT, SRT or Whisper JSON.' });
+    const file = h('input', { id: prefix + '-file', type: 'file', accept: '.txt,.md,.vtt,.srt,.json,text/plain,application/json' });
+    file.addEventListener('change', async () => {
+      if (file.files[0]) box.value = await file.files[0].text();
+    });
+    const fields = [
+      h('label', { for: box.id, text: 'Your answer' }),
+      box,
+      h('div', { class: 'row' }, h('label', { for: file.id, class: 'inline', text: 'or upload a transcript file:' }), file),
+    ];
+    return { box, fields };
+  }
+
   async function critiquePage() {
     const question = h('input', { id: 'critique-question', type: 'text', placeholder: 'Taken from the transcript if it has the interviewer’s question' });
-    const transcript = h('textarea', { id: 'critique-transcript', rows: 8, required: true, placeholder: 'Paste your answer: plain text, WebVTT, SRT or Whisper JSON.' });
-    const file = h('input', { id: 'critique-file', type: 'file', accept: '.txt,.md,.vtt,.srt,.json,text/plain,application/json' });
+    const answer = transcriptInput('critique');
+    const transcript = answer.box;
     const submit = h('button', { type: 'submit', text: 'Critique my answer' });
     const results = h('div', { id: 'critique-results', 'aria-live': 'polite' });
-    file.addEventListener('change', async () => {
-      if (file.files[0]) transcript.value = await file.files[0].text();
-    });
     const form = h(
       'form',
       { class: 'card' },
       h('label', { for: 'critique-question', text: 'Question (optional)' }),
       question,
-      h('label', { for: 'critique-transcript', text: 'Your answer' }),
-      transcript,
-      h('div', { class: 'row' }, h('label', { for: 'critique-file', class: 'inline', text: 'or upload a transcript file:' }), file),
+      answer.fields,
       submit,
     );
     form.addEventListener('submit', async (ev) => {
@@ -668,11 +678,8 @@
 
   function questionCard(area) {
     const q = practice.question;
-    const answer = h('textarea', { id: 'practice-answer', rows: 8, placeholder: 'Type or paste your answer (plain text, WebVTT, SRT or Whisper JSON).' });
-    const file = h('input', { id: 'practice-file', type: 'file', accept: '.txt,.vtt,.srt,.json' });
-    file.addEventListener('change', async () => {
-      if (file.files[0]) answer.value = await file.files[0].text();
-    });
+    const input = transcriptInput('practice');
+    const answer = input.box;
     const submit = h('button', { type: 'submit', text: 'Submit answer' });
     const skip = h('button', { type: 'button', class: 'secondary', text: 'Skip' });
     const error = h('div', {});
@@ -681,9 +688,7 @@
       { class: 'card question' },
       h('p', { class: 'muted', text: `${q.follow_up ? 'Follow-up to question' : 'Question'} ${q.number} of ${q.of} · ${cap(q.competency)}` }),
       h('h2', { id: 'practice-question', text: q.text }),
-      h('label', { for: 'practice-answer', text: 'Your answer' }),
-      answer,
-      h('div', { class: 'row' }, h('label', { for: 'practice-file', class: 'inline', text: 'or upload a transcript:' }), file),
+      input.fields,
       h('div', { class: 'row' }, submit, skip),
       error,
     );

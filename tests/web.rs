@@ -1,6 +1,7 @@
 //! The web page in a real browser: headless Chromium (Debian's packages) through
-//! WebDriver against the real server on port 0, with the real embedding model, the
-//! embedded Qdrant store, the example corpus and the SQLite history. Each page loads
+//! WebDriver against `starcoach serve` (the binary, page embedded) on port 0, with the
+//! real embedding model, the embedded Qdrant store, the example corpus and the SQLite
+//! history beside it. Each page loads
 //! with no console errors; what the page draws is checked against the API's JSON for
 //! the same input; screenshots at laptop and phone width go to
 //! `target/web-screenshots/` (or `$STARCOACH_SCREENSHOTS`).
@@ -8,56 +9,98 @@
 mod common;
 mod support;
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use fantoccini::Locator;
 use serde_json::{json, Value};
-use starcoach::app::Coach;
-use starcoach::history::SqliteHistory;
-use starcoach::http::{hash_key, ApiKeyEntry};
+use starcoach::http::hash_key;
 use support::browser::{screenshot_dir, Browser};
 
+/// `starcoach serve` (the binary, with its embedded page) on port 0 over a store with
+/// the example corpus.
 struct Site {
     base: String,
     http: reqwest::Client,
     key: Option<&'static str>,
-    stop: tokio::sync::oneshot::Sender<()>,
-    server: tokio::task::JoinHandle<std::io::Result<()>>,
-    tmp: tempfile::TempDir,
+    server: Child,
+    _tmp: tempfile::TempDir,
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        // A failed test must not leave the server running.
+        let _ = self.server.kill();
+    }
+}
+
+fn starcoach(store: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_starcoach"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--store")
+        .arg(store)
+        .env("STARCOACH__EMBEDDING__MODEL", "minilm")
+        .env("STARCOACH__EMBEDDING__MODEL_DIR", common::model_dir())
+        .env_remove("RUST_LOG")
+        .env("NO_COLOR", "1");
+    cmd
 }
 
 impl Site {
-    /// The server with the example corpus ingested for `user`; keyed when `key` is set.
+    /// Ingest the example corpus for `user`, then serve; keyed when `key` is set.
     async fn start(user: &str, key: Option<&'static str>) -> Site {
         let tmp = tempfile::tempdir().unwrap();
-        let coach = common::coach_with(&tmp.path().join("store"), |s| {
-            if let Some(key) = key {
-                s.server.api_keys = vec![ApiKeyEntry {
-                    user: user.into(),
-                    key_sha256: hash_key(key),
-                }];
+        let store = tmp.path().join("store");
+        let ingest = starcoach(&store)
+            .args(["ingest", "corpus", "--user", user])
+            .output()
+            .unwrap();
+        assert!(ingest.status.success(), "{ingest:?}");
+        let config = tmp.path().join("config");
+        std::fs::create_dir_all(&config).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("config/default.toml"),
+            config.join("default.toml"),
+        )
+        .unwrap();
+        if let Some(key) = key {
+            std::fs::write(
+                config.join("local.toml"),
+                format!(
+                    "[[server.api_keys]]\nuser = \"{user}\"\nkey_sha256 = \"{}\"\n",
+                    hash_key(key)
+                ),
+            )
+            .unwrap();
+        }
+        let mut server = starcoach(&store)
+            .arg("--config-dir")
+            .arg(&config)
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The log says where it listens; keep draining it so the pipe never fills.
+        let stderr = server.stderr.take().unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(addr) = line.split("local=").nth(1) {
+                    let _ = tx.send(addr.split_whitespace().next().unwrap_or("").to_string());
+                }
             }
         });
-        let history = SqliteHistory::open(&tmp.path().join("history.sqlite"))
-            .await
-            .unwrap();
-        let coach: Coach = coach.with_history(Arc::new(history));
-        common::ingest_corpus(&coach, user).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(starcoach::http::serve_until(coach, listener, async {
-            let _ = stopped.await;
-        }));
+        let addr = rx
+            .recv_timeout(Duration::from_secs(120))
+            .expect("starcoach serve says where it listens");
         Site {
             base: format!("http://{addr}"),
             http: reqwest::Client::new(),
             key,
-            stop,
             server,
-            tmp,
+            _tmp: tmp,
         }
     }
 
@@ -71,11 +114,12 @@ impl Site {
         .await
     }
 
-    /// Stop the server (closing the store) before its directory goes.
-    async fn stop(self) {
-        let _ = self.stop.send(());
-        let _ = self.server.await;
-        drop(self.tmp);
+    /// Stop the server with SIGTERM (it finishes requests and closes the store) before
+    /// its directory goes.
+    async fn stop(mut self) {
+        unsafe { libc::kill(self.server.id() as i32, libc::SIGTERM) };
+        let status = self.server.wait().unwrap();
+        assert!(status.success(), "serve exited with {status}");
     }
 
     fn url(&self, path: &str) -> String {

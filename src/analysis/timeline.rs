@@ -10,7 +10,6 @@
 use serde::Serialize;
 
 use super::model::Part;
-use super::star::round3;
 use super::text::Answer;
 use super::thresholds::{
     COMFORTABLE_PACE_MAX_WPM, COMFORTABLE_PACE_MIN_WPM, PACE_STEP_SECONDS, PACE_WINDOW_SECONDS,
@@ -167,7 +166,7 @@ fn pace_series(times: &[(f64, f64, f64)]) -> PaceSeries {
             .iter()
             .filter(|&&m| m >= a && (m < b || (closed && m <= b)))
             .count();
-        round3(words as f64 * 60.0 / (b - a).max(1e-9)).round()
+        (words as f64 * 60.0 / (b - a).max(1e-9)).round()
     };
     let mut points = Vec::new();
     if last - first <= PACE_WINDOW_SECONDS {

@@ -114,6 +114,21 @@ impl Site {
         .await
     }
 
+    /// `value` is valid against the component schema `name` of `/openapi.json`.
+    async fn assert_matches_openapi(&self, value: &Value, name: &str) {
+        let mut doc = self.api("GET", "/openapi.json", None).await;
+        doc["$ref"] = json!(format!("#/components/schemas/{name}"));
+        let validator = jsonschema::validator_for(&doc).expect("the OpenAPI schemas compile");
+        let errors: Vec<String> = validator
+            .iter_errors(value)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(
+            errors.is_empty(),
+            "{name} does not match /openapi.json: {errors:#?}"
+        );
+    }
+
     /// Stop the server with SIGTERM (it finishes requests and closes the store) before
     /// its directory goes.
     async fn stop(mut self) {
@@ -395,6 +410,7 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
                 Some(json!({"question": question, "top_k": 5})),
             )
             .await;
+        site.assert_matches_openapi(&api, "MatchResponse").await;
         let first = &api["stories"][0];
         let drawn = browser
             .eval("const card = document.querySelector('#match-results .match'); return [card.dataset.id, card.dataset.fit, [...card.querySelectorAll('mark.evidence')].map(m => m.textContent.replace(/\\s+/g, ' ').trim())];")
@@ -472,6 +488,7 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
     let text = std::fs::read_to_string(&whisper).unwrap();
     let critique = site.critique(&text, QUESTION).await;
     assert_eq!(critique["analysis"]["timeline"]["unit"], "seconds");
+    site.assert_matches_openapi(&critique, "Critique").await;
     check_timeline(&browser, &critique).await;
     browser
         .wait_for(
@@ -523,6 +540,7 @@ async fn every_page_works_in_headless_chromium_and_draws_what_the_api_says() {
         .await;
     let critique = site.critique(&plain, QUESTION).await;
     assert_eq!(critique["analysis"]["timeline"]["unit"], "words");
+    site.assert_matches_openapi(&critique, "Critique").await;
     assert!(critique["analysis"]["fillers"]["total"].as_u64().unwrap() >= 5);
     check_timeline(&browser, &critique).await;
     assert_eq!(

@@ -9,7 +9,7 @@ pub use super::timeline::Timeline;
 pub use super::timing::Pause;
 
 /// Everything measured about the candidate's answer, without an LLM.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Analysis {
     /// Words in the candidate's speech (interviewer turns excluded).
     pub word_count: usize,
@@ -50,7 +50,7 @@ pub struct Analysis {
 }
 
 /// Where the pace falls against the GUIDE's bands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum PaceBand {
     /// No timestamps: the pace is an estimate, not a measurement.
@@ -68,7 +68,7 @@ pub enum PaceBand {
 }
 
 /// A part of a STAR answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Part {
     Situation,
@@ -96,7 +96,7 @@ impl Part {
 
 /// The STAR segmentation: contiguous segments in S -> T -> A -> R order (absent parts
 /// have no segment and a share of 0).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Star {
     pub segments: Vec<Segment>,
     /// Share of the answer's words in each part (0 to 1).
@@ -108,7 +108,7 @@ pub struct Star {
 }
 
 /// One contiguous STAR segment.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Segment {
     pub part: Part,
     /// Index of the first and last sentence (inclusive) in `Analysis::sentences`.
@@ -124,7 +124,7 @@ pub struct Segment {
 }
 
 /// A share per STAR part.
-#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, utoipa::ToSchema)]
 pub struct Shares {
     pub situation: f64,
     pub task: f64,
@@ -153,7 +153,7 @@ impl Shares {
 }
 
 /// One sentence of the answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Sentence {
     pub index: usize,
     pub text: String,
@@ -164,7 +164,7 @@ pub struct Sentence {
 }
 
 /// Counts of fillers or hedges.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TermCounts {
     pub total: usize,
     /// Per minute of speech (estimated minutes for plain text).
@@ -175,7 +175,7 @@ pub struct TermCounts {
 }
 
 /// Which part of the answer ownership was measured in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OwnershipScope {
     /// The Action segment (the normal case).
@@ -185,7 +185,7 @@ pub enum OwnershipScope {
 }
 
 /// "I/my/me" against "we/our/us" where the candidate says what was done.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Ownership {
     pub scope: OwnershipScope,
     pub i_count: usize,
@@ -196,7 +196,7 @@ pub struct Ownership {
 }
 
 /// What kind of quantity was found.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum QuantityKind {
     /// "from 40 minutes to 5", "4 minutes instead of a full afternoon".
@@ -237,7 +237,7 @@ impl QuantityKind {
 }
 
 /// A quantity found in the answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Quantity {
     pub kind: QuantityKind,
     /// The matched text, as spoken.
@@ -249,7 +249,7 @@ pub struct Quantity {
 }
 
 /// Token count of the candidate's text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Tokens {
     /// The tiktoken encoding used (`cl100k_base`).
     pub encoding: &'static str,
@@ -258,7 +258,7 @@ pub struct Tokens {
 }
 
 /// A defect found by the analysis.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Flag {
     /// A sentence speaks to the grader or the model ("ignore all previous

@@ -46,7 +46,6 @@ pub struct Timeline {
 /// A stretch of the axis.
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TimelineSpan {
-    #[schema(value_type = String)]
     pub part: Part,
     pub start: f64,
     pub end: f64,

@@ -18,7 +18,7 @@ use super::thresholds::LONG_PAUSE_SECONDS;
 use super::transcript::{Role, TimedWord, Transcript, Turn};
 
 /// A silence of at least [`LONG_PAUSE_SECONDS`] inside the candidate's speech.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Pause {
     /// Seconds from the start of the recording.
     pub start: f64,

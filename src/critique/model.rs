@@ -6,7 +6,7 @@ use crate::analysis::{Analysis, Part, TranscriptFormat};
 use crate::retrieve::{Evidence, FitLevel, Gap};
 
 /// A rubric dimension (prompts/rubric.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Dimension {
     Structure,
@@ -37,7 +37,7 @@ impl Dimension {
 }
 
 /// Who produced a score.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ScoreSource {
     /// The LLM, checked against the measured facts.
@@ -47,21 +47,21 @@ pub enum ScoreSource {
 }
 
 /// A ceiling the measured facts put on a score.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ScoreCap {
     pub max: u8,
     pub reason: String,
 }
 
 /// A score the measured facts guarantee: an LLM score under it is not believed.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct ScoreFloor {
     pub min: u8,
     pub reason: String,
 }
 
 /// One dimension's score with the quote that justifies it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct DimensionScore {
     pub dimension: Dimension,
     /// 1 to 5; `None` when nothing could judge it (relevance without an LLM).
@@ -87,7 +87,7 @@ pub struct DimensionScore {
 }
 
 /// A change that would raise the score, tied to a part of the answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Change {
     /// situation, task, action, result or delivery.
     pub part: String,
@@ -95,7 +95,7 @@ pub struct Change {
 }
 
 /// Where a line of the outline comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OutlineSource {
     /// Written by the LLM from the answer and the stored story (figures checked).
@@ -109,7 +109,7 @@ pub enum OutlineSource {
 }
 
 /// One part of the outline.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OutlinePart {
     pub part: Part,
     pub text: String,
@@ -118,7 +118,7 @@ pub struct OutlinePart {
 
 /// A tightened STAR outline of the same story: only facts from the answer and the
 /// stored story, never new achievements.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Outline {
     pub label: String,
     pub parts: Vec<OutlinePart>,
@@ -128,7 +128,7 @@ pub struct Outline {
 }
 
 /// A story of the user's bank, as the critique refers to it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct StoryRef {
     pub doc_id: String,
     pub title: String,
@@ -139,7 +139,7 @@ pub struct StoryRef {
 }
 
 /// Whether the story told is the user's best one for the question.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Grounding {
     /// The stored story the answer retells, when one is recognisable.
     pub told_story: Option<StoryRef>,
@@ -156,7 +156,7 @@ pub struct Grounding {
 }
 
 /// Whether the LLM took part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum LlmStatus {
     /// Every LLM score passed the checks.
@@ -170,7 +170,7 @@ pub enum LlmStatus {
 }
 
 /// How the LLM's answer fared against the checks.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LlmChecks {
     /// Scores kept (quote in the answer, a reason, within what the facts allow).
     pub accepted: usize,
@@ -184,7 +184,7 @@ pub struct LlmChecks {
 }
 
 /// Tokens spent on the LLM.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct TokenUsage {
     /// Over all attempts, as the server reported them (or estimated, see below).
     pub prompt_tokens: u32,
@@ -198,7 +198,7 @@ pub struct TokenUsage {
 }
 
 /// An answer that does not answer its question: what it shows, what was asked.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OffTopic {
     /// The finding, in words a person can act on.
     pub finding: String,
@@ -211,7 +211,7 @@ pub struct OffTopic {
 }
 
 /// The whole critique.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Critique {
     pub question: String,
     /// "request" or "transcript" (the interviewer's turn).

@@ -128,14 +128,6 @@ impl utoipa::Modify for BearerAuth {
         super::openai::chat_completions,
         super::embeddings::embeddings,
     ),
-    components(schemas(
-        crate::analysis::Timeline,
-        crate::analysis::TimelineSpan,
-        crate::analysis::TimelineUnit,
-        crate::analysis::FillerMark,
-        crate::analysis::PaceSeries,
-        crate::analysis::PacePoint,
-    )),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

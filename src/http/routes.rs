@@ -98,7 +98,7 @@ pub struct CritiqueBody {
 /// Critique a spoken answer against STAR, grounded in the caller's stories (the same
 /// JSON as `starcoach critique --json`).
 #[utoipa::path(post, path = "/v1/answers/critique", request_body = CritiqueBody,
-    responses((status = 200, description = "The critique. `analysis.timeline` (schema `Timeline`) places the STAR segments, sentences, fillers and pace windows on one axis for drawing.", body = Object),
+    responses((status = 200, description = "The critique. `analysis.timeline` places the STAR segments, sentences, fillers and pace windows on one axis for drawing.", body = Critique),
               (status = 422, body = super::error::Problem)),
     security(("bearer" = [])), tag = "answers")]
 pub async fn critique(

@@ -33,7 +33,7 @@ pub use error::{Location, TranscriptError};
 pub use timestamp::format_clock;
 
 /// The formats a transcript can come in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TranscriptFormat {
     /// Plain text, no timestamps.

@@ -19,33 +19,28 @@ const INDEX: Asset = Asset {
     body: include_bytes!("assets/index.html"),
 };
 
+const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// A file of `assets/` by its name there.
+macro_rules! asset {
+    ($name:literal, $content_type:expr) => {
+        Asset {
+            name: $name,
+            content_type: $content_type,
+            body: include_bytes!(concat!("assets/", $name)),
+        }
+    };
+}
+
 /// Everything under `/assets/`.
 const ASSETS: &[Asset] = &[
-    Asset {
-        name: "app.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("assets/app.js"),
-    },
-    Asset {
-        name: "app.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("assets/app.css"),
-    },
-    Asset {
-        name: "vendor/uPlot.iife.min.js",
-        content_type: "text/javascript; charset=utf-8",
-        body: include_bytes!("assets/vendor/uPlot.iife.min.js"),
-    },
-    Asset {
-        name: "vendor/uPlot.min.css",
-        content_type: "text/css; charset=utf-8",
-        body: include_bytes!("assets/vendor/uPlot.min.css"),
-    },
-    Asset {
-        name: "vendor/uPlot.LICENSE",
-        content_type: "text/plain; charset=utf-8",
-        body: include_bytes!("assets/vendor/uPlot.LICENSE"),
-    },
+    asset!("app.js", JAVASCRIPT),
+    asset!("app.css", CSS),
+    asset!("vendor/uPlot.iife.min.js", JAVASCRIPT),
+    asset!("vendor/uPlot.min.css", CSS),
+    asset!("vendor/uPlot.LICENSE", TEXT),
 ];
 
 /// The page's own origin only; uPlot sets inline styles on the elements it draws.

@@ -15,7 +15,7 @@ pub struct Asset {
 
 const INDEX: Asset = Asset {
     name: "index.html",
-    content_type: "text/html; charset=utf-8",
+    content_type: INDEX_CONTENT_TYPE,
     body: include_bytes!("assets/index.html"),
 };
 

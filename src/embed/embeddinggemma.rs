@@ -18,6 +18,7 @@ use rayon::prelude::*;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use super::gemma::{GemmaConfig, GemmaEncoder};
+use super::token_table::TokenTable;
 use super::{EmbedError, Embedder, TextRole};
 
 /// Identifier stored alongside the vectors (with the dimension when truncated).
@@ -105,12 +106,21 @@ impl GemmaEmbedder {
         let weights = |rel: &str| -> Result<VarBuilder<'static>, EmbedError> {
             let path = model_dir.join(rel);
             // SAFETY: the files are only read; starcoach never writes into the model
-            // folder while it is loaded (memory-mapping avoids holding the 1.2 GB file
-            // twice while the tensors are built).
+            // folder while it is loaded (memory-mapping avoids holding the files twice
+            // while the tensors are built; the mapping is dropped once they are).
             unsafe { VarBuilder::from_mmaped_safetensors(&[&path], DType::F32, &device) }
                 .map_err(|e| load_err(path, e.to_string()))
         };
+        let transformer = model_dir.join("model.safetensors");
+        let embed_tokens = TokenTable::open(
+            &transformer,
+            "embed_tokens.weight",
+            config.vocab_size,
+            config.hidden_size,
+        )
+        .map_err(|e| load_err(transformer.clone(), e))?;
         let encoder = GemmaEncoder::load(
+            embed_tokens,
             weights("model.safetensors")?,
             weights("2_Dense/model.safetensors")?,
             weights("3_Dense/model.safetensors")?,

@@ -20,6 +20,8 @@
 use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{Linear, VarBuilder};
 
+use super::token_table::TokenTable;
+
 type Result<T> = candle_core::Result<T>;
 
 /// The subset of EmbeddingGemma's `config.json` the encoder needs.
@@ -165,8 +167,9 @@ impl Layer {
 
 /// EmbeddingGemma's encoder and its two dense layers.
 pub(crate) struct GemmaEncoder {
-    embed_tokens: Tensor,
-    embed_scale: f64,
+    embed_tokens: TokenTable,
+    embed_scale: f32,
+    device: Device,
     layers: Vec<Layer>,
     final_norm: RmsNorm,
     dense_up: Linear,
@@ -182,9 +185,11 @@ pub(crate) struct GemmaEncoder {
 }
 
 impl GemmaEncoder {
-    /// `vb` holds the transformer (keys without a `model.` prefix); `dense_up` and
+    /// `vb` holds the transformer (keys without a `model.` prefix) but for its token
+    /// embeddings, read from `embed_tokens` (`embed_tokens.weight`); `dense_up` and
     /// `dense_down` hold `2_Dense` and `3_Dense` (`linear.weight`).
     pub(crate) fn load(
+        embed_tokens: TokenTable,
         vb: VarBuilder,
         dense_up: VarBuilder,
         dense_down: VarBuilder,
@@ -192,7 +197,13 @@ impl GemmaEncoder {
     ) -> Result<Self> {
         cfg.check()?;
         let device = vb.device().clone();
-        let embed_tokens = vb.get((cfg.vocab_size, cfg.hidden_size), "embed_tokens.weight")?;
+        if embed_tokens.width() != cfg.hidden_size {
+            candle_core::bail!(
+                "token embeddings are {} wide, the model {}",
+                embed_tokens.width(),
+                cfg.hidden_size
+            );
+        }
         let layers = cfg
             .layer_types
             .iter()
@@ -209,7 +220,9 @@ impl GemmaEncoder {
         let dense_width = dense_up.get_unchecked("linear.weight")?.dim(0)?;
         Ok(Self {
             embed_tokens,
-            embed_scale: (cfg.hidden_size as f64).sqrt(),
+            // As candle's `tensor * f64` computes it: the scale as f32.
+            embed_scale: (cfg.hidden_size as f64).sqrt() as f32,
+            device: device.clone(),
             layers,
             final_norm: RmsNorm::load(vb.pp("norm"), cfg.hidden_size, cfg.rms_norm_eps)?,
             dense_up: linear(dense_up.pp("linear"), cfg.hidden_size, dense_width)?,
@@ -240,8 +253,11 @@ impl GemmaEncoder {
         }
         let ids: Vec<u32> = seqs.iter().flat_map(|s| s.iter().copied()).collect();
         let total = ids.len();
-        let ids = Tensor::from_vec(ids, total, self.embed_tokens.device())?;
-        let mut x = (self.embed_tokens.index_select(&ids, 0)? * self.embed_scale)?;
+        let rows = self
+            .embed_tokens
+            .gather(&ids, self.embed_scale)
+            .map_err(candle_core::Error::msg)?;
+        let mut x = Tensor::from_vec(rows, (total, self.embed_tokens.width()), &self.device)?;
         for layer in &self.layers {
             x = self.layer_forward(layer, &x, &lengths)?;
         }

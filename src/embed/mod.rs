@@ -10,6 +10,7 @@ mod kernels;
 mod local;
 mod remote;
 mod small_product;
+mod token_table;
 pub use embeddinggemma::GemmaEmbedder;
 pub use local::LocalEmbedder;
 pub use remote::OpenAiEmbedder;

@@ -149,6 +149,9 @@ pub struct AnswerResult {
     pub tier: Tier,
     pub rank: usize,
     pub overall: Option<f64>,
+    /// Each rubric dimension's score that stands (those without a score left out).
+    #[serde(default)]
+    pub scores: BTreeMap<String, u8>,
     /// The vectors' relevance reading (question to Action and Result).
     pub relevance: Option<f32>,
     /// Rank of the question's competency among those the answer shows.
@@ -276,6 +279,11 @@ pub async fn run(
                 tier: answer.tier,
                 rank: answer.rank,
                 overall: critique.overall,
+                scores: critique
+                    .scores
+                    .iter()
+                    .filter_map(|s| s.score.map(|v| (s.dimension.as_str().to_string(), v)))
+                    .collect(),
                 relevance: critique.relevance.as_ref().map(|r| r.similarity),
                 competency_rank: critique
                     .relevance

@@ -23,7 +23,6 @@ pub use session::{Awaiting, PlannedQuestion, Session, SessionSummary, ShortCriti
 
 use crate::analysis::TranscriptFormat;
 use crate::app::Coach;
-use crate::competency::CompetencySet;
 use crate::critique::{Critique, CritiqueError, CritiqueRequest, TranscriptInput};
 use crate::history::{HistoryEntry, HistoryError, Origin, StoredSession};
 use crate::prep::{pick_questions, DetectedCompetency, PrepError};
@@ -270,8 +269,10 @@ async fn plan(
     entries: &[HistoryEntry],
 ) -> Result<(Vec<PlannedQuestion>, Vec<String>), PracticeError> {
     let bank = coach.question_bank()?;
-    let set = CompetencySet::load(&coach.settings().retrieval.competencies_file)
-        .map_err(PrepError::Bank)?;
+    let set = coach
+        .retriever()
+        .competency_set()
+        .map_err(|e| PrepError::Bank(e.to_string()))?;
     if let Some(id) = &request.competency {
         if !set.competencies.iter().any(|c| &c.id == id) {
             let known: Vec<&str> = set.competencies.iter().map(|c| c.id.as_str()).collect();

@@ -306,6 +306,11 @@ impl Retriever {
         self.embedder.model_id()
     }
 
+    /// The competency list as read from its file at start-up (or why it could not be).
+    pub fn competency_set(&self) -> Result<&CompetencySet, &str> {
+        self.competency_set.as_ref().map_err(String::as_str)
+    }
+
     /// The embedded competency list (embedded on the first call, then shared).
     pub async fn competency_index(&self) -> Result<Arc<CompetencyIndex>, MatchError> {
         self.competencies

@@ -18,7 +18,6 @@ use rayon::prelude::*;
 use tokenizers::{Tokenizer, TruncationParams};
 
 use super::gemma::{GemmaConfig, GemmaEncoder};
-use super::token_table::TokenTable;
 use super::{EmbedError, Embedder, TextRole};
 
 /// Identifier stored alongside the vectors (with the dimension when truncated).
@@ -111,16 +110,8 @@ impl GemmaEmbedder {
             unsafe { VarBuilder::from_mmaped_safetensors(&[&path], DType::F32, &device) }
                 .map_err(|e| load_err(path, e.to_string()))
         };
-        let transformer = model_dir.join("model.safetensors");
-        let embed_tokens = TokenTable::open(
-            &transformer,
-            "embed_tokens.weight",
-            config.vocab_size,
-            config.hidden_size,
-        )
-        .map_err(|e| load_err(transformer.clone(), e))?;
         let encoder = GemmaEncoder::load(
-            embed_tokens,
+            &model_dir.join("model.safetensors"),
             weights("model.safetensors")?,
             weights("2_Dense/model.safetensors")?,
             weights("3_Dense/model.safetensors")?,

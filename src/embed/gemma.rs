@@ -17,6 +17,8 @@
 // A batch's sequences are packed without padding: the projections and the MLP run on all
 // tokens at once, attention per sequence. Never run in f16 (activations overflow).
 
+use std::path::Path;
+
 use candle_core::{DType, Device, Module, Tensor, D};
 use candle_nn::{Linear, VarBuilder};
 
@@ -185,11 +187,11 @@ pub(crate) struct GemmaEncoder {
 }
 
 impl GemmaEncoder {
-    /// `vb` holds the transformer (keys without a `model.` prefix) but for its token
-    /// embeddings, read from `embed_tokens` (`embed_tokens.weight`); `dense_up` and
-    /// `dense_down` hold `2_Dense` and `3_Dense` (`linear.weight`).
+    /// `vb` holds the transformer (keys without a `model.` prefix), mapped from the file
+    /// `transformer`, whose token embeddings (`embed_tokens.weight`) stay in the file;
+    /// `dense_up` and `dense_down` hold `2_Dense` and `3_Dense` (`linear.weight`).
     pub(crate) fn load(
-        embed_tokens: TokenTable,
+        transformer: &Path,
         vb: VarBuilder,
         dense_up: VarBuilder,
         dense_down: VarBuilder,
@@ -197,13 +199,13 @@ impl GemmaEncoder {
     ) -> Result<Self> {
         cfg.check()?;
         let device = vb.device().clone();
-        if embed_tokens.width() != cfg.hidden_size {
-            candle_core::bail!(
-                "token embeddings are {} wide, the model {}",
-                embed_tokens.width(),
-                cfg.hidden_size
-            );
-        }
+        let embed_tokens = TokenTable::open(
+            transformer,
+            "embed_tokens.weight",
+            cfg.vocab_size,
+            cfg.hidden_size,
+        )
+        .map_err(|e| candle_core::Error::msg(format!("{}: {e}", transformer.display())))?;
         let layers = cfg
             .layer_types
             .iter()

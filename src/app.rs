@@ -62,18 +62,20 @@ pub struct Coach {
 }
 
 /// The question bank configured in `settings`, checked against the competency list.
-fn load_question_bank(settings: &Settings) -> Result<QuestionBank, String> {
-    let competencies = CompetencySet::load(&settings.retrieval.competencies_file)?;
-    QuestionBank::load(&settings.practice.questions_file, &competencies)
+fn load_question_bank(
+    settings: &Settings,
+    competencies: Result<&CompetencySet, &str>,
+) -> Result<QuestionBank, String> {
+    QuestionBank::load(&settings.practice.questions_file, competencies?)
 }
 
 impl Coach {
     /// Load the embedding model and open the store described by `settings`.
     pub async fn open(settings: Settings) -> Result<Self, StartupError> {
         // Read now, so that a bad list stops start-up instead of failing every request.
-        CompetencySet::load(&settings.retrieval.competencies_file)
+        let competencies = CompetencySet::load(&settings.retrieval.competencies_file)
             .map_err(|reason| ConfigError::setting("retrieval.competencies_file", reason))?;
-        load_question_bank(&settings)
+        let questions = load_question_bank(&settings, Ok(&competencies))
             .map_err(|reason| ConfigError::setting("practice.questions_file", reason))?;
         if let Some(path) = crate::reindex::unfinished(&settings.store) {
             return Err(StartupError::ReindexUnfinished {
@@ -89,7 +91,7 @@ impl Coach {
         } else {
             None
         };
-        let coach = Self::from_parts(settings, store, embedder);
+        let coach = Self::assemble(settings, store, embedder, Ok(competencies), Ok(questions));
         Ok(match history {
             Some(history) => coach.with_history(history),
             None => coach,
@@ -102,10 +104,28 @@ impl Coach {
         store: Arc<dyn Store>,
         embedder: Arc<dyn Embedder>,
     ) -> Self {
+        let competencies = CompetencySet::load(&settings.retrieval.competencies_file);
+        if let Err(e) = &competencies {
+            tracing::error!(error = %e, "competency list unusable");
+        }
+        let questions =
+            load_question_bank(&settings, competencies.as_ref().map_err(String::as_str));
+        Self::assemble(settings, store, embedder, competencies, questions)
+    }
+
+    /// The parts around the competency list and question bank, each read once.
+    fn assemble(
+        settings: Settings,
+        store: Arc<dyn Store>,
+        embedder: Arc<dyn Embedder>,
+        competencies: Result<CompetencySet, String>,
+        questions: Result<QuestionBank, String>,
+    ) -> Self {
         let retriever = Retriever::new(
             store.clone(),
             embedder.clone(),
             settings.calibrated_retrieval(),
+            competencies,
         );
         let ingestor = Ingestor::new(store.clone(), embedder.clone(), settings.ingest.write_batch);
         let retriever = Arc::new(retriever);
@@ -122,9 +142,8 @@ impl Coach {
                 let budget = std::time::Duration::from_secs(settings.coverage.llm_budget_secs);
                 Arc::new(StoryTagger::new(llm, budget))
             });
-        let questions = Arc::new(load_question_bank(&settings));
         Self {
-            questions,
+            questions: Arc::new(questions),
             history: None,
             session_locks: Arc::default(),
             settings: Arc::new(settings),

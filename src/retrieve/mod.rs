@@ -269,17 +269,15 @@ struct Analysis {
 }
 
 impl Retriever {
-    /// A retriever over `store`. The competency list is read now (from
-    /// `settings.competencies_file`, or the built-in list) and embedded on first use.
+    /// A retriever over `store` with the competency list read from
+    /// `settings.competencies_file` (or why it could not be read), embedded on first
+    /// use.
     pub fn new(
         store: Arc<dyn Store>,
         embedder: Arc<dyn Embedder>,
         settings: RetrievalSettings,
+        competency_set: Result<CompetencySet, String>,
     ) -> Self {
-        let competency_set = CompetencySet::load(&settings.competencies_file);
-        if let Err(e) = &competency_set {
-            tracing::error!(error = %e, "competency list unusable");
-        }
         Self {
             store,
             embedder,

@@ -169,6 +169,18 @@ pub enum LlmStatus {
     Unavailable,
 }
 
+impl LlmStatus {
+    /// The name used in JSON, the history and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LlmStatus::Used => "used",
+            LlmStatus::Partial => "partial",
+            LlmStatus::Rejected => "rejected",
+            LlmStatus::Unavailable => "unavailable",
+        }
+    }
+}
+
 /// How the LLM's answer fared against the checks.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LlmChecks {
@@ -242,4 +254,15 @@ pub struct Critique {
     pub analysis: Analysis,
     pub tokens: Option<TokenUsage>,
     pub took_ms: f64,
+}
+
+impl Critique {
+    /// Each rubric dimension's score that stands, by dimension name (dimensions without
+    /// a score left out).
+    pub fn scores_by_name(&self) -> std::collections::BTreeMap<String, u8> {
+        self.scores
+            .iter()
+            .filter_map(|s| s.score.map(|v| (s.dimension.as_str().to_string(), v)))
+            .collect()
+    }
 }

@@ -37,11 +37,38 @@ pub struct RecordedCap {
     pub reason: String,
 }
 
+impl RecordedCap {
+    /// The caps the facts put on `critique`'s scores.
+    pub fn all_of(critique: &Critique) -> Vec<Self> {
+        critique
+            .scores
+            .iter()
+            .filter_map(|s| {
+                s.cap.as_ref().map(|cap| RecordedCap {
+                    dimension: s.dimension.as_str().to_string(),
+                    max: cap.max,
+                    reason: cap.reason.clone(),
+                })
+            })
+            .collect()
+    }
+}
+
 /// The story the answer told.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ToldStory {
     pub doc_id: String,
     pub title: String,
+}
+
+impl ToldStory {
+    /// The bank story `critique`'s answer retells, if grounding found one.
+    pub fn of(critique: &Critique) -> Option<Self> {
+        critique.grounding.told_story.as_ref().map(|s| ToldStory {
+            doc_id: s.doc_id.clone(),
+            title: s.title.clone(),
+        })
+    }
 }
 
 /// How the answer was spoken.
@@ -100,22 +127,6 @@ impl HistoryRecord {
         session_id: Option<String>,
     ) -> Self {
         let a = &critique.analysis;
-        let scores = critique
-            .scores
-            .iter()
-            .filter_map(|s| s.score.map(|v| (s.dimension.as_str().to_string(), v)))
-            .collect();
-        let caps = critique
-            .scores
-            .iter()
-            .filter_map(|s| {
-                s.cap.as_ref().map(|cap| RecordedCap {
-                    dimension: s.dimension.as_str().to_string(),
-                    max: cap.max,
-                    reason: cap.reason.clone(),
-                })
-            })
-            .collect();
         let shares = &a.star.word_shares;
         Self {
             recorded_at: Utc::now(),
@@ -123,13 +134,10 @@ impl HistoryRecord {
             session_id,
             question: critique.question.clone(),
             competency,
-            story: critique.grounding.told_story.as_ref().map(|s| ToldStory {
-                doc_id: s.doc_id.clone(),
-                title: s.title.clone(),
-            }),
+            story: ToldStory::of(critique),
             overall: critique.overall,
-            scores,
-            caps,
+            scores: critique.scores_by_name(),
+            caps: RecordedCap::all_of(critique),
             flags: a.flags.iter().map(|f| f.as_str().to_string()).collect(),
             delivery: DeliveryMetrics {
                 words: a.word_count,
@@ -143,10 +151,7 @@ impl HistoryRecord {
                 action: shares.action,
                 result: shares.result,
             },
-            llm: serde_json::to_value(critique.llm)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default(),
+            llm: critique.llm.as_str().to_string(),
         }
     }
 

@@ -54,17 +54,16 @@ pub struct ShortCritique {
 
 impl From<&Critique> for ShortCritique {
     fn from(c: &Critique) -> Self {
-        let record = crate::history::HistoryRecord::from_critique(
-            c,
-            None,
-            crate::history::Origin::Practice,
-            None,
-        );
         Self {
             overall: c.overall,
-            scores: record.scores,
-            caps: record.caps,
-            flags: record.flags,
+            scores: c.scores_by_name(),
+            caps: RecordedCap::all_of(c),
+            flags: c
+                .analysis
+                .flags
+                .iter()
+                .map(|f| f.as_str().to_string())
+                .collect(),
             changes: c
                 .changes
                 .iter()
@@ -72,11 +71,11 @@ impl From<&Critique> for ShortCritique {
                 .map(|ch| format!("{}: {}", ch.part, ch.change))
                 .collect(),
             off_topic: c.off_topic.as_ref().map(|o| o.finding.clone()),
-            story: record.story,
-            words: record.delivery.words,
-            wpm: record.delivery.wpm,
+            story: ToldStory::of(c),
+            words: c.analysis.word_count,
+            wpm: c.analysis.pace_wpm,
             pace_estimated: c.analysis.pace_estimated,
-            llm: record.llm,
+            llm: c.llm.as_str().to_string(),
         }
     }
 }

@@ -5,13 +5,7 @@ mod common;
 use std::process::Command;
 
 fn starcoach(store: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_starcoach"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--store")
-        .arg(store)
-        .env("STARCOACH__EMBEDDING__MODEL", "minilm")
-        .env("STARCOACH__EMBEDDING__MODEL_DIR", common::model_dir());
-    cmd
+    common::starcoach_command(store)
 }
 
 #[test]

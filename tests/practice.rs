@@ -604,13 +604,8 @@ async fn a_mock_interview_over_http_is_the_callers_alone() {
 // ---- The binary ----
 
 fn starcoach(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_starcoach"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--store")
-        .arg(dir.join("store"))
-        .env("STARCOACH__EMBEDDING__MODEL", "minilm")
-        .env("STARCOACH__EMBEDDING__MODEL_DIR", common::model_dir())
-        .env("STARCOACH__LLM__BASE_URL", "");
+    let mut cmd = common::starcoach_command(&dir.join("store"));
+    cmd.env("STARCOACH__LLM__BASE_URL", "");
     cmd
 }
 

@@ -37,14 +37,8 @@ impl Drop for Site {
 }
 
 fn starcoach(store: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_starcoach"));
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .arg("--store")
-        .arg(store)
-        .env("STARCOACH__EMBEDDING__MODEL", "minilm")
-        .env("STARCOACH__EMBEDDING__MODEL_DIR", common::model_dir())
-        .env_remove("RUST_LOG")
-        .env("NO_COLOR", "1");
+    let mut cmd = common::starcoach_command(store);
+    cmd.env_remove("RUST_LOG").env("NO_COLOR", "1");
     cmd
 }
 

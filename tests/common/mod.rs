@@ -21,6 +21,18 @@ pub fn embedder() -> Arc<LocalEmbedder> {
         .clone()
 }
 
+/// The `starcoach` binary as a user runs it, from the repository, on the embedded
+/// store at `store`, with the tests' MiniLM model.
+pub fn starcoach_command(store: &Path) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_starcoach"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .arg("--store")
+        .arg(store)
+        .env("STARCOACH__EMBEDDING__MODEL", "minilm")
+        .env("STARCOACH__EMBEDDING__MODEL_DIR", model_dir());
+    cmd
+}
+
 pub fn model_dir() -> PathBuf {
     std::env::var_os("STARCOACH__EMBEDDING__MODEL_DIR")
         .map(PathBuf::from)

@@ -156,6 +156,9 @@ pub struct AnswerResult {
     pub relevance: Option<f32>,
     /// Rank of the question's competency among those the answer shows.
     pub competency_rank: Option<usize>,
+    /// Agreement of the question's and the answer's competency similarities.
+    #[serde(default)]
+    pub competency_agreement: Option<f32>,
     pub raised: Vec<String>,
     /// What came of the LLM: used, partial, rejected or unavailable.
     pub llm: String,
@@ -279,21 +282,15 @@ pub async fn run(
                 tier: answer.tier,
                 rank: answer.rank,
                 overall: critique.overall,
-                scores: critique
-                    .scores
-                    .iter()
-                    .filter_map(|s| s.score.map(|v| (s.dimension.as_str().to_string(), v)))
-                    .collect(),
+                scores: critique.scores_by_name(),
                 relevance: critique.relevance.as_ref().map(|r| r.similarity),
                 competency_rank: critique
                     .relevance
                     .as_ref()
                     .and_then(|r| r.question_competency_rank),
+                competency_agreement: critique.relevance.as_ref().map(|r| r.competency_agreement),
                 raised,
-                llm: serde_json::to_value(critique.llm)
-                    .ok()
-                    .and_then(|v| v.as_str().map(String::from))
-                    .unwrap_or_default(),
+                llm: critique.llm.as_str().to_string(),
                 missed,
                 false_alarms,
             },

@@ -17,16 +17,20 @@ use starcoach::eval::critique::{run, AnswerSet};
 use starcoach::eval::SplitFilter;
 use starcoach::store::EdgeStore;
 
-/// Measured on the held-out half with relevance, results in words (text2num, zero
-/// counts, fractions, outcome phrases) and the overall's weights calibrated on dev: 29 of
-/// 31 planted defects named (0.94), 3 of 202 checks raised wrongly (0.015), Spearman
-/// 0.596 (0.652 with the reasoned weights, 0.75 before results in words; dev went from
-/// 0.69 to 0.80, then 0.88 with the calibration). Before relevance (MiniLM): 0.87, 0.03,
-/// 0.54. Each Spearman floor sits about 0.05 under its measured figure.
+/// Measured on the held-out half (28 answers since a45-a56 were added) with relevance
+/// read from the question's core and from the agreement of the competency profiles,
+/// results in words (text2num, zero counts, fractions, outcome phrases) and the
+/// overall's weights calibrated on dev: 35 of 36 planted defects named (0.97), 5 of 258
+/// checks raised wrongly (0.019), Spearman 0.765 (0.467 on the same 28 answers before
+/// the agreement; dev 0.779 -> 0.848). On the first 44 answers the figures were 0.94,
+/// 0.015 and 0.596. Before relevance (MiniLM): 0.87, 0.03, 0.54. Each Spearman floor
+/// sits about 0.05 under its measured figure.
 const FLOOR_RECALL: f64 = 0.90;
 const CEILING_FALSE_ALARMS: f64 = 0.05;
-const FLOOR_SPEARMAN: f64 = 0.55;
-const FLOOR_SPEARMAN_DEV: f64 = 0.83;
+const FLOOR_SPEARMAN: f64 = 0.70;
+const FLOOR_SPEARMAN_DEV: f64 = 0.80;
+/// Off-topic answers named on each half (dev 4 of 6, held out 5 of 6).
+const FLOOR_OFF_TOPIC_NAMED: usize = 4;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
@@ -99,7 +103,7 @@ async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
             .get("off_topic")
             .map_or(0, |(named, _)| *named);
         assert!(
-            named >= 2,
+            named >= FLOOR_OFF_TOPIC_NAMED,
             "{}: off-topic answers named {named}",
             split.split
         );

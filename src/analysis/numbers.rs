@@ -158,6 +158,10 @@ mod tests {
         assert_eq!(digits("a thirty-minute call"), "a 30-minute call");
         assert_eq!(digits("two point five seconds"), "2.5 seconds");
         assert_eq!(digits("zero errors"), "0 errors");
+        assert_eq!(
+            digits("sold about three thousand seats on the first day"),
+            "sold about 3000 seats on the first day"
+        );
     }
 
     #[test]

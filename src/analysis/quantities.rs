@@ -126,10 +126,13 @@ fn patterns() -> &'static [(QuantityKind, Regex)] {
     })
 }
 
-fn is_year(text: &str) -> bool {
-    text.len() == 4
-        && (text.starts_with("19") || text.starts_with("20"))
-        && text.bytes().all(|b| b.is_ascii_digit())
+/// A year, written ("2019") or spoken ("twenty nineteen"); `spoken` holds the words of
+/// a figure said in words, and "two thousand tickets" is a count.
+fn is_year(figure: &str, spoken: Option<&str>) -> bool {
+    let year_shaped = figure.len() == 4
+        && (figure.starts_with("19") || figure.starts_with("20"))
+        && figure.bytes().all(|b| b.is_ascii_digit());
+    year_shaped && !spoken.is_some_and(|words| words.to_ascii_lowercase().contains("thousand"))
 }
 
 /// A rating such as "5/5" or "8/10": a grade, not a measured result.
@@ -171,8 +174,12 @@ pub(crate) fn in_text(text: &str) -> Vec<(QuantityKind, Range<usize>)> {
             let span = m.as_str().trim();
             if span.is_empty()
                 || (*kind == QuantityKind::Number
-                    && (is_year(span)
-                        || is_rating(&digits.text, &range)
+                    && (is_year(
+                        span,
+                        digits
+                            .spelled_value(&range)
+                            .map(|_| &text[digits.original(&range)]),
+                    ) || is_rating(&digits.text, &range)
                         || counts_nothing(&digits, &range)))
             {
                 continue;
@@ -286,6 +293,14 @@ mod tests {
 
     #[test]
     fn results_in_words() {
+        assert_eq!(
+            kinds("It went live on the new date and sold about three thousand seats."),
+            vec![(Number, "three thousand".into())]
+        );
+        assert_eq!(
+            kinds("In 2019 we sold two thousand seats."),
+            vec![(Number, "two thousand".into())]
+        );
         assert_eq!(
             kinds("We were live within three days and eight teams adopted it."),
             vec![(Duration, "three days".into()), (Number, "eight".into())]

@@ -12,7 +12,7 @@ the report carries for every answer:
   sim+w*agreement       a weighted sum, w in 0.05, 0.1, 0.2
   similarity|agreement  either one below its own threshold
 
-The rule (written before any figure was seen, /work notes of 2026-12-06): a candidate
+The rule (written down before any figure was seen): a candidate
 must raise no off-topic finding on a dev answer that answers its question; its
 threshold lies midway between the lowest value of an answer that answers the question
 and the highest off-topic value below it. Among those, the one that names the most dev

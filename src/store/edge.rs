@@ -596,7 +596,7 @@ impl Inner {
             let (found, last_found) = (points.len(), points.last().map(|p| p.score));
             let ids: Vec<PointId> = points.into_iter().map(|p| p.id).collect();
             let weights = self.term_weights_of(&ids)?;
-            let scores = ids
+            let scores: Vec<f32> = ids
                 .iter()
                 .map(|id| {
                     weights.get(id).map_or(0.0, |chunk| {
@@ -604,15 +604,24 @@ impl Inner {
                     })
                 })
                 .collect();
+            let kth = ranked::kth_best(&scores, limit);
+            if let Some(more) =
+                ranked::more_bm25_candidates(candidates, found, last_found, kth)
+            {
+                candidates = more;
+                continue;
+            }
+            // Payloads only for the candidates that can make the cut: those scoring at
+            // least the `limit`-th (its ties are ordered by document).
+            let (ids, scores) = ids
+                .into_iter()
+                .zip(scores)
+                .filter(|&(_, score)| kth.is_none_or(|kth| score >= kth))
+                .unzip();
             let mut hits = self.hits(ids, scores)?;
             ranked::sort(&mut hits);
-            match ranked::more_bm25_candidates(limit, candidates, found, last_found, &hits) {
-                Some(more) => candidates = more,
-                None => {
-                    hits.truncate(limit);
-                    return Ok(Some(hits));
-                }
-            }
+            hits.truncate(limit);
+            return Ok(Some(hits));
         }
     }
 
@@ -1275,6 +1284,46 @@ mod tests {
         assert_same(&rankings(&store), &fresh_rankings(&points));
     }
 
+    /// Every chunk of `docs` documents of four chunks each, for one user.
+    fn bank_points(docs: usize) -> Vec<ChunkPoint> {
+        (0..docs * 4)
+            .map(|i| {
+                let mut payload = sample_payload();
+                payload.doc_id = format!("doc-{}", i / 4);
+                payload.content_hash = format!("hash-{}", i / 4);
+                payload.chunk_index = i % 4;
+                payload.chunk_count = 4;
+                let angle = i as f32 * 0.37;
+                ChunkPoint {
+                    id: uuid::Uuid::from_u128(1_000 + i as u128),
+                    dense: vec![angle.cos(), angle.sin(), 0.3],
+                    sparse_text: format!("story {} about the team and the deadline", i / 4),
+                    payload,
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_upgraded_store_lists_every_document_complete_so_nothing_is_embedded_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let points = bank_points(5_000);
+        write_legacy_store(dir.path(), &points);
+        {
+            // As an older starcoach left a large bank: optimized segments.
+            let shard = EdgeShard::load(dir.path(), None).unwrap();
+            shard.optimize().unwrap();
+            shard.flush();
+        }
+        let store = EdgeStore::open(dir.path(), 3).unwrap();
+        assert_eq!(store.take_upgrades().len(), 1);
+        let filter = filter::of(&select::user(&points[0].payload.user));
+        let docs = store.inner.documents(filter).unwrap();
+        assert_eq!(docs.len(), 5_000);
+        let incomplete: Vec<_> = docs.iter().filter(|d| !d.is_complete()).take(3).collect();
+        assert!(incomplete.is_empty(), "{incomplete:?}");
+    }
+
     #[test]
     fn graph_search_is_off_unless_asked_for() {
         let dir = tempfile::tempdir().unwrap();
@@ -1322,3 +1371,4 @@ mod tests {
         assert_eq!(store.inner.stats().points, 2);
     }
 }
+

@@ -413,7 +413,8 @@ impl ServerStore {
                 })
                 .collect::<Result<Vec<_>, StoreError>>()?;
             ranked::sort(&mut hits);
-            match ranked::more_bm25_candidates(limit, candidates, found, last_found, &hits) {
+            let kth = hits.get(limit.saturating_sub(1)).map(|h| h.score);
+            match ranked::more_bm25_candidates(candidates, found, last_found, kth) {
                 Some(more) => candidates = more,
                 None => {
                     hits.truncate(limit);

@@ -391,20 +391,7 @@ fn ranks(values: &[f64]) -> Vec<f64> {
 /// Spearman's rank correlation (Pearson's on the ranks, ties averaged); 0 when either
 /// side is constant.
 pub fn spearman(a: &[f64], b: &[f64]) -> f64 {
-    let (ra, rb) = (ranks(a), ranks(b));
-    let n = ra.len() as f64;
-    if n < 2.0 {
-        return 0.0;
-    }
-    let (ma, mb) = (ra.iter().sum::<f64>() / n, rb.iter().sum::<f64>() / n);
-    let cov: f64 = ra.iter().zip(&rb).map(|(x, y)| (x - ma) * (y - mb)).sum();
-    let va: f64 = ra.iter().map(|x| (x - ma).powi(2)).sum();
-    let vb: f64 = rb.iter().map(|y| (y - mb).powi(2)).sum();
-    if va == 0.0 || vb == 0.0 {
-        0.0
-    } else {
-        cov / (va * vb).sqrt()
-    }
+    crate::vector::pearson(&ranks(a), &ranks(b))
 }
 
 #[cfg(test)]

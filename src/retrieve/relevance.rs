@@ -13,7 +13,7 @@ use tracing::{info_span, Instrument};
 use super::{rank, MatchError, Retriever};
 use crate::competency::CompetencyScore;
 use crate::embed::TextRole;
-use crate::vector::dot;
+use crate::vector::{dot, pearson};
 
 /// Characters of the answer read (the model reads a few hundred tokens).
 const ANSWER_CHARS: usize = 1500;
@@ -75,40 +75,5 @@ impl Retriever {
             question_competency_rank: rank_of_asked,
             competency_agreement: pearson(&asked, &shown),
         })
-    }
-}
-
-/// Pearson correlation of two equally long series (0 when either is constant).
-fn pearson(a: &[f32], b: &[f32]) -> f32 {
-    let n = a.len().min(b.len());
-    if n < 2 {
-        return 0.0;
-    }
-    let mean = |x: &[f32]| x[..n].iter().sum::<f32>() / n as f32;
-    let (ma, mb) = (mean(a), mean(b));
-    let (mut ab, mut aa, mut bb) = (0.0f32, 0.0f32, 0.0f32);
-    for (x, y) in a[..n].iter().zip(&b[..n]) {
-        let (dx, dy) = (x - ma, y - mb);
-        ab += dx * dy;
-        aa += dx * dx;
-        bb += dy * dy;
-    }
-    if aa <= 0.0 || bb <= 0.0 {
-        0.0
-    } else {
-        ab / (aa.sqrt() * bb.sqrt())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::pearson;
-
-    #[test]
-    fn pearson_reads_agreement_and_opposition() {
-        assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.5]) - 1.0).abs() < 0.01);
-        assert!((pearson(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-6);
-        assert_eq!(pearson(&[1.0, 1.0, 1.0], &[1.0, 2.0, 3.0]), 0.0);
-        assert_eq!(pearson(&[1.0], &[1.0]), 0.0);
     }
 }

@@ -46,7 +46,7 @@ use qdrant_edge::{
 
 pub use schema::EdgeOptions;
 
-use self::read_cache::{PayloadCache, ReadCache};
+use self::read_cache::{CountCache, PayloadCache};
 use self::schema::{DENSE, SPARSE};
 use super::dense::{self, DenseSearch, IndexLayout};
 use super::ranked;
@@ -114,8 +114,8 @@ struct Inner {
     /// Decoded payloads of points searches returned, by id; forgotten on every write.
     payloads: PayloadCache,
     /// Chunks of a search's filter (term `None`) and those holding a term, by the
-    /// filter's key and the term; forgotten on every write.
-    term_counts: ReadCache<(String, Option<u32>), usize>,
+    /// filter's key and the term; forgotten when the filter's user writes.
+    term_counts: CountCache,
     /// What opening the store upgraded, until an ingest report has said so.
     upgrade: Mutex<Option<Upgrade>>,
     path: PathBuf,
@@ -213,7 +213,7 @@ impl EdgeStore {
             scan_threads: partition::scan_threads(),
             searching: AtomicUsize::new(0),
             payloads: PayloadCache::new(read_cache::PAYLOADS),
-            term_counts: ReadCache::new(read_cache::COUNTS),
+            term_counts: CountCache::new(read_cache::COUNTS),
             upgrade: Mutex::new(upgrade),
             path: dir.to_owned(),
         };
@@ -277,7 +277,11 @@ impl Store for EdgeStore {
         let user = user.to_owned();
         self.run(move |inner| {
             inner.mark_graph_rebuild(&user)?;
-            inner.update_one(delete_by(filter), "delete documents")
+            inner.update_one(
+                delete_by(filter),
+                "delete documents",
+                Changed::ChunksOf(std::slice::from_ref(&user)),
+            )
         })
         .await
     }
@@ -295,7 +299,7 @@ impl Store for EdgeStore {
         self.run(move |inner| {
             // A payload update moves an indexed point to a new segment: a delete too.
             inner.mark_graph_rebuild(&user)?;
-            inner.update_all(updates, "set document lines")
+            inner.update_all(updates, "set document lines", Changed::LinesOnly)
         })
         .await
     }
@@ -387,6 +391,18 @@ impl Store for EdgeStore {
     }
 }
 
+/// Whose chunks a write changes, for the term counts kept per user.
+#[derive(Debug, Clone, Copy)]
+enum Changed<'a> {
+    /// Chunks of these users were written or deleted.
+    ChunksOf(&'a [String]),
+    /// Only line numbers in payloads: no term count moves.
+    LinesOnly,
+    /// Not known (tests writing points directly): every user's counts are forgotten.
+    #[cfg(test)]
+    Unknown,
+}
+
 impl Inner {
     /// Take the writer lock. A panic in an earlier writer leaves nothing to repair in
     /// the `()` it guards, so a poisoned lock is used as is.
@@ -395,6 +411,9 @@ impl Inner {
     }
 
     fn upsert(&self, points: Vec<ChunkPoint>) -> Result<(), StoreError> {
+        let mut users: Vec<String> = points.iter().map(|p| p.payload.user.clone()).collect();
+        users.sort_unstable();
+        users.dedup();
         let mut points = points
             .into_iter()
             .map(|p| self.to_point(p))
@@ -403,7 +422,11 @@ impl Inner {
         while !points.is_empty() {
             let batch: Vec<_> = points.drain(..points.len().min(UPSERT_BATCH)).collect();
             let operation = PointOperations::UpsertPoints(PointInsertOperations::PointsList(batch));
-            self.update(UpdateOperation::PointOperation(operation), "upsert")?;
+            self.update(
+                UpdateOperation::PointOperation(operation),
+                "upsert",
+                Changed::ChunksOf(&users),
+            )?;
         }
         Ok(())
     }
@@ -428,24 +451,47 @@ impl Inner {
         dense::check_dimension(self.dense_dim, vector)
     }
 
-    fn update_one(&self, operation: UpdateOperation, what: &str) -> Result<(), StoreError> {
+    fn update_one(
+        &self,
+        operation: UpdateOperation,
+        what: &str,
+        changed: Changed<'_>,
+    ) -> Result<(), StoreError> {
         let _writer = self.lock_writer();
-        self.update(operation, what)
+        self.update(operation, what, changed)
     }
 
-    fn update_all(&self, operations: Vec<UpdateOperation>, what: &str) -> Result<(), StoreError> {
+    fn update_all(
+        &self,
+        operations: Vec<UpdateOperation>,
+        what: &str,
+        changed: Changed<'_>,
+    ) -> Result<(), StoreError> {
         let _writer = self.lock_writer();
         operations
             .into_iter()
-            .try_for_each(|operation| self.update(operation, what))
+            .try_for_each(|operation| self.update(operation, what, changed))
     }
 
-    /// One shard update; the caller holds the writer lock. Cached payloads are
-    /// forgotten once it has finished, whether or not it succeeded.
-    fn update(&self, operation: UpdateOperation, what: &str) -> Result<(), StoreError> {
+    /// One shard update; the caller holds the writer lock. Cached payloads, and the
+    /// term counts of the users whose chunks it `changed`, are forgotten once it has
+    /// finished, whether or not it succeeded.
+    fn update(
+        &self,
+        operation: UpdateOperation,
+        what: &str,
+        changed: Changed<'_>,
+    ) -> Result<(), StoreError> {
         let updated = self.shard.update(operation);
         self.payloads.written();
-        self.term_counts.written();
+        match changed {
+            Changed::ChunksOf(users) => self
+                .term_counts
+                .written_by(users.iter().map(String::as_str)),
+            Changed::LinesOnly => {}
+            #[cfg(test)]
+            Changed::Unknown => self.term_counts.written_by_anyone(),
+        }
         updated.map_err(|e| backend(what, e))
     }
 
@@ -581,7 +627,7 @@ impl Inner {
         let filter = filter::of(&selection);
         let scope = term_stats::scope_key(user, query.kind);
         terms.values = self
-            .term_counts(&scope, &selection, &terms.indices)?
+            .term_counts(user, &scope, &selection, &terms.indices)?
             .weights();
         let query_terms = (terms.indices.as_slice(), terms.values.as_slice());
         let mut candidates = ranked::bm25_candidates(limit);
@@ -605,9 +651,7 @@ impl Inner {
                 })
                 .collect();
             let kth = ranked::kth_best(&scores, limit);
-            if let Some(more) =
-                ranked::more_bm25_candidates(candidates, found, last_found, kth)
-            {
+            if let Some(more) = ranked::more_bm25_candidates(candidates, found, last_found, kth) {
                 candidates = more;
                 continue;
             }
@@ -667,22 +711,22 @@ impl Inner {
     }
 
     /// The chunks of a search's `filter` and, for each of `terms`, those holding it:
-    /// from memory where a search since the last write counted them.
+    /// from memory where a search since `user`'s last write counted them.
     fn term_counts(
         &self,
+        user: &str,
         scope: &str,
         selection: &Selection,
         terms: &[u32],
     ) -> Result<ScopeCounts, StoreError> {
-        let keys: Vec<(String, Option<u32>)> = std::iter::once(None)
+        let keys: Vec<Option<u32>> = std::iter::once(None)
             .chain(terms.iter().copied().map(Some))
-            .map(|term| (scope.to_owned(), term))
             .collect();
-        let (mut counts, epoch) = self.term_counts.get(&keys);
+        let (mut counts, generation) = self.term_counts.get(user, scope, &keys);
         let mut read = Vec::new();
         for (key, count) in keys.into_iter().zip(counts.iter_mut()) {
             if count.is_none() {
-                let n = match key.1 {
+                let n = match key {
                     None => self.count(filter::of(selection))?,
                     Some(term) => self.count(filter::of(&select::holding_term(selection, term)))?,
                 };
@@ -690,7 +734,7 @@ impl Inner {
                 read.push((key, n));
             }
         }
-        self.term_counts.keep(epoch, read);
+        self.term_counts.keep(generation, scope, read);
         let mut counts = counts.into_iter().map(Option::unwrap_or_default);
         Ok(ScopeCounts {
             chunks: counts.next().unwrap_or_default(),
@@ -948,7 +992,11 @@ mod tests {
         let operation = PointOperations::UpsertPoints(PointInsertOperations::PointsList(points));
         store
             .inner
-            .update_one(UpdateOperation::PointOperation(operation), "test")
+            .update_one(
+                UpdateOperation::PointOperation(operation),
+                "test",
+                Changed::Unknown,
+            )
             .unwrap();
         store.inner.flush().unwrap();
     }
@@ -1371,4 +1419,3 @@ mod tests {
         assert_eq!(store.inner.stats().points, 2);
     }
 }
-

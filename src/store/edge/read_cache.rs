@@ -7,10 +7,14 @@
 // two lists, most of them the same from one question to the next. And the counts
 // behind per-scope BM25 weights (`store::term_stats`), by scope and term.
 //
-// Every write to the shard forgets the whole map and starts a new epoch. A search
-// stores what it read only if no write has finished since it asked, so a value read
-// before a write can never be kept after it.
+// Every write to the shard forgets the whole payload map and starts a new epoch. A
+// search stores what it read only if no write has finished since it asked, so a value
+// read before a write can never be kept after it. The counts of a scope can only change
+// when its user's chunks do, so they are kept by user generation: a write of one user's
+// chunks starts that user's next generation and leaves every other user's counts (on a
+// shared server, one user's ingest no longer makes every other user count again).
 
+use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
@@ -88,6 +92,104 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
     }
 }
 
+/// Chunk counts of one scope: of the scope (`None`) or of those holding a term.
+type CountKey = (Generation, String, Option<u32>);
+
+/// A user's write generation, and the store-wide one ([`CountCache::written_by_anyone`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Generation {
+    everyone: u64,
+    user: u64,
+}
+
+/// Term counts by scope, kept until the scope's user writes.
+#[derive(Debug)]
+pub struct CountCache {
+    state: Mutex<CountState>,
+}
+
+#[derive(Debug)]
+struct CountState {
+    everyone: u64,
+    /// Writes finished per user (a user never written since the store opened: 0).
+    users: HashMap<String, u64>,
+    values: Cache<CountKey, usize>,
+}
+
+impl CountCache {
+    pub fn new(capacity: usize) -> Self {
+        Self {
+            state: Mutex::new(CountState {
+                everyone: 0,
+                users: HashMap::new(),
+                values: Cache::new(capacity),
+            }),
+        }
+    }
+
+    /// As for [`ReadCache::lock`].
+    fn lock(&self) -> MutexGuard<'_, CountState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The count of each of `keys` in `scope` of `user`, `None` where none is held; and
+    /// the generation to pass to [`CountCache::keep`].
+    pub fn get(
+        &self,
+        user: &str,
+        scope: &str,
+        keys: &[Option<u32>],
+    ) -> (Vec<Option<usize>>, Generation) {
+        let state = self.lock();
+        let generation = Generation {
+            everyone: state.everyone,
+            user: state.users.get(user).copied().unwrap_or(0),
+        };
+        let found = keys
+            .iter()
+            .map(|&key| {
+                state
+                    .values
+                    .get(&(generation, scope.to_owned(), key))
+                    .copied()
+            })
+            .collect();
+        (found, generation)
+    }
+
+    /// Keep counts read from the shard under the generation they were read in: once
+    /// the user has written since, nothing asks for that generation again.
+    pub fn keep(
+        &self,
+        generation: Generation,
+        scope: &str,
+        read: impl IntoIterator<Item = (Option<u32>, usize)>,
+    ) {
+        let mut state = self.lock();
+        for (key, count) in read {
+            state
+                .values
+                .insert((generation, scope.to_owned(), key), count);
+        }
+    }
+
+    /// After a write that changed the chunks of `users`.
+    pub fn written_by<'a>(&self, users: impl IntoIterator<Item = &'a str>) {
+        let mut state = self.lock();
+        for user in users {
+            *state.users.entry(user.to_owned()).or_default() += 1;
+        }
+    }
+
+    /// After a write whose users are not known: every count is forgotten.
+    #[cfg(test)]
+    pub fn written_by_anyone(&self) {
+        let mut state = self.lock();
+        state.everyone += 1;
+        state.values.clear();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +232,38 @@ mod tests {
         let (_, epoch) = cache.get(&[id(1)]);
         cache.keep(epoch, [(id(1), Arc::new(sample_payload()))]);
         assert_eq!(cache.len(), 1);
+    }
+
+    #[test]
+    fn a_users_write_forgets_that_users_counts_and_no_one_elses() {
+        let cache = CountCache::new(64);
+        for user in ["alice", "bob"] {
+            let (found, generation) = cache.get(user, &format!("{user}:story"), &[None, Some(7)]);
+            assert_eq!(found, [None, None]);
+            cache.keep(
+                generation,
+                &format!("{user}:story"),
+                [(None, 10), (Some(7), 3)],
+            );
+        }
+        assert_eq!(
+            cache.get("bob", "bob:story", &[None, Some(7)]).0,
+            [Some(10), Some(3)]
+        );
+        cache.written_by(["alice"]);
+        assert_eq!(cache.get("alice", "alice:story", &[None]).0, [None]);
+        assert_eq!(cache.get("bob", "bob:story", &[Some(7)]).0, [Some(3)]);
+        cache.written_by_anyone();
+        assert_eq!(cache.get("bob", "bob:story", &[Some(7)]).0, [None]);
+    }
+
+    #[test]
+    fn counts_read_before_their_users_write_are_never_read_after_it() {
+        let cache = CountCache::new(64);
+        let (_, before) = cache.get("alice", "alice:story", &[None]);
+        // The search counts the old chunks; alice's write finishes; the search keeps.
+        cache.written_by(["alice"]);
+        cache.keep(before, "alice:story", [(None, 10)]);
+        assert_eq!(cache.get("alice", "alice:story", &[None]).0, [None]);
     }
 }

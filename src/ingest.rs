@@ -373,7 +373,7 @@ impl Ingestor {
                         .iter()
                         .zip(vectors)
                         .map(|((doc, chunk, count), dense)| {
-                            point(user, doc, &hashes[doc.id.as_str()], chunk, *count, dense)
+                            chunk_point(user, doc, &hashes[doc.id.as_str()], chunk, *count, dense)
                         })
                         .collect::<Vec<_>>(),
                 )
@@ -492,7 +492,9 @@ fn change(action: DocumentAction, doc: &Document) -> DocumentChange {
     }
 }
 
-fn point(
+/// Chunk `chunk` (of `count`) of `doc`, whose content hash is `hash`, as `user`'s point
+/// with its `dense` vector: what ingest writes (the store benchmark writes the same).
+pub fn chunk_point(
     user: &str,
     doc: &Document,
     hash: &str,

@@ -19,8 +19,8 @@ use std::sync::Arc;
 use criterion::{criterion_group, Criterion};
 use starcoach::chunk::chunk_document;
 use starcoach::corpus::{parse_text, DocumentKind};
-use starcoach::ingest::point_id;
-use starcoach::store::{ChunkPayload, ChunkPoint, EdgeStore, SearchMode, SearchQuery, Store};
+use starcoach::ingest::chunk_point;
+use starcoach::store::{ChunkPoint, EdgeStore, SearchMode, SearchQuery, Store};
 use starcoach_bench::analysis::median_us;
 use starcoach_bench::bank::{synthetic_bank_range, STORIES_PER_FILE};
 
@@ -51,27 +51,10 @@ fn points(stories: usize, start: usize) -> Vec<ChunkPoint> {
     for doc in &parsed.documents {
         let chunks = chunk_document(doc);
         let count = chunks.len();
-        for chunk in chunks {
-            out.push(ChunkPoint {
-                id: point_id(USER, &doc.id, chunk.index),
-                dense: hashed_vector(&chunk.embed_text),
-                sparse_text: chunk.embed_text.clone(),
-                payload: ChunkPayload {
-                    user: USER.into(),
-                    doc_id: doc.id.clone(),
-                    content_hash: doc.content_hash(),
-                    kind: doc.kind,
-                    section: chunk.section,
-                    source: doc.source.clone(),
-                    title: doc.title.clone(),
-                    tags: doc.tags.clone(),
-                    doc_lines: doc.lines,
-                    lines: chunk.lines,
-                    chunk_index: chunk.index,
-                    chunk_count: count,
-                    text: chunk.text,
-                },
-            });
+        let hash = doc.content_hash();
+        for chunk in &chunks {
+            let dense = hashed_vector(&chunk.embed_text);
+            out.push(chunk_point(USER, doc, &hash, chunk, count, dense));
         }
     }
     out

@@ -5,17 +5,28 @@
 //! defects, raises more false alarms or orders answers worse fails CI. The issue's
 //! targets (90% named, at most 10% false alarms, Spearman 0.8, every strong answer above
 //! every weak one) are not all met yet: see README.
+//!
+//! Then, with the real local LLM (SmolLM2-135M through llama.cpp) configured, the
+//! held-out half again: the critique is never worse than without it (issue 25): no
+//! fewer planted defects named, no more false alarms, a rank correlation at least as
+//! high, and strong answers still above weak ones when they were. A model whose
+//! statements fail the checks is held to the deterministic critique, so a small model
+//! can add little, but it must not take away. (One test, so the held-out half without
+//! the LLM is critiqued once for both.)
 
 mod common;
+mod support;
 
 use std::path::Path;
 use std::sync::Arc;
 
 use starcoach::app::Coach;
 use starcoach::config::Settings;
-use starcoach::eval::critique::{run, AnswerSet};
+use starcoach::embed::Embedder;
+use starcoach::eval::critique::{run, AnswerSet, CritiqueSplitReport};
 use starcoach::eval::SplitFilter;
 use starcoach::store::EdgeStore;
+use support::llm_server::LlmServer;
 
 /// Measured on the held-out half (28 answers since a45-a56 were added) with relevance
 /// read from the question's core and from the agreement of the competency profiles,
@@ -32,16 +43,36 @@ const FLOOR_SPEARMAN_DEV: f64 = 0.80;
 /// Off-topic answers named on each half (dev 4 of 6, held out 5 of 6).
 const FLOOR_OFF_TOPIC_NAMED: usize = 4;
 
+/// A coach on an empty store with the model, and the LLM at `llm_url` (none when empty).
+fn coach(gemma: &Arc<dyn Embedder>, llm_url: &str, dir: &Path) -> Coach {
+    let mut settings = Settings::default();
+    settings.store.path = dir.join("store");
+    settings.llm.base_url = llm_url.to_string();
+    let store = EdgeStore::open(&settings.store.path, gemma.dimension()).unwrap();
+    Coach::from_parts(settings, Arc::new(store), gemma.clone())
+}
+
+fn say(label: &str, split: &CritiqueSplitReport) {
+    eprintln!(
+        "{label} {}: named {}/{}, false alarms {}/{}, Spearman {:.3}, strong above weak {}, LLM {:?}",
+        split.split,
+        split.named,
+        split.planted,
+        split.raised_wrongly,
+        split.checks,
+        split.spearman,
+        split.strong_above_weak,
+        split.llm_outcomes
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
+async fn the_critique_keeps_its_figures_without_an_llm_and_the_local_llm_never_makes_it_worse() {
     let Some(gemma) = common::gemma() else {
         return;
     };
     let tmp = tempfile::tempdir().unwrap();
-    let mut settings = Settings::default();
-    settings.store.path = tmp.path().join("store");
-    let store = EdgeStore::open(&settings.store.path, gemma.dimension()).unwrap();
-    let coach = Coach::from_parts(settings, Arc::new(store), gemma);
+    let coach_alone = coach(&gemma, "", tmp.path());
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let set = AnswerSet::load(&root.join("tests/eval/answers.toml")).unwrap();
     assert!(
@@ -49,21 +80,12 @@ async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
         "{} labelled answers",
         set.answers.len()
     );
-    let report = run(&coach, &set, &[root.join("corpus")], SplitFilter::All)
+    let report = run(&coach_alone, &set, &[root.join("corpus")], SplitFilter::All)
         .await
         .unwrap();
     assert!(!report.llm);
     for split in &report.splits {
-        eprintln!(
-            "{}: named {}/{}, false alarms {}/{}, Spearman {:.2}, strong above weak {}",
-            split.split,
-            split.named,
-            split.planted,
-            split.raised_wrongly,
-            split.checks,
-            split.spearman,
-            split.strong_above_weak
-        );
+        say("no LLM", split);
     }
     let heldout = report
         .splits
@@ -108,4 +130,44 @@ async fn the_critique_keeps_its_heldout_figures_without_an_llm() {
             split.split
         );
     }
+
+    // The held-out half again, with the real local LLM.
+    let llm_dir = tempfile::tempdir().unwrap();
+    let with_llm = coach(&gemma, &LlmServer::shared().base_url(), llm_dir.path());
+    let report = run(
+        &with_llm,
+        &set,
+        &[root.join("corpus")],
+        SplitFilter::Heldout,
+    )
+    .await
+    .unwrap();
+    assert!(report.llm);
+    let with = report.splits.into_iter().next().expect("the held-out half");
+    say("SmolLM2", &with);
+    let without = heldout;
+    let answered = with
+        .llm_outcomes
+        .iter()
+        .filter(|(k, _)| k.as_str() != "unavailable")
+        .map(|(_, n)| n)
+        .sum::<usize>();
+    assert!(
+        answered * 2 >= with.answers,
+        "the model answered only {answered} of {} critiques: {:?}",
+        with.answers,
+        with.llm_outcomes
+    );
+    assert!(with.named >= without.named, "defects named");
+    assert!(
+        with.raised_wrongly <= without.raised_wrongly,
+        "false alarms"
+    );
+    assert!(
+        with.spearman >= without.spearman - 1e-9,
+        "Spearman {:.3} with the LLM, {:.3} without",
+        with.spearman,
+        without.spearman
+    );
+    assert!(with.strong_above_weak || !without.strong_above_weak);
 }

@@ -398,9 +398,6 @@ enum Changed<'a> {
     ChunksOf(&'a [String]),
     /// Only line numbers in payloads: no term count moves.
     LinesOnly,
-    /// Not known (tests writing points directly): every user's counts are forgotten.
-    #[cfg(test)]
-    Unknown,
 }
 
 impl Inner {
@@ -489,8 +486,6 @@ impl Inner {
                 .term_counts
                 .written_by(users.iter().map(String::as_str)),
             Changed::LinesOnly => {}
-            #[cfg(test)]
-            Changed::Unknown => self.term_counts.written_by_anyone(),
         }
         updated.map_err(|e| backend(what, e))
     }
@@ -988,14 +983,22 @@ mod tests {
         }
     }
 
+    /// Write raw points, as an older build or a hand-made store would have.
     fn write(store: &EdgeStore, points: Vec<PointStructPersisted>) {
+        let mut users: Vec<String> = points
+            .iter()
+            .filter_map(|p| p.payload.as_ref()?.0.get(payload::USER)?.as_str())
+            .map(str::to_owned)
+            .collect();
+        users.sort_unstable();
+        users.dedup();
         let operation = PointOperations::UpsertPoints(PointInsertOperations::PointsList(points));
         store
             .inner
             .update_one(
                 UpdateOperation::PointOperation(operation),
                 "test",
-                Changed::Unknown,
+                Changed::ChunksOf(&users),
             )
             .unwrap();
         store.inner.flush().unwrap();

@@ -95,12 +95,9 @@ impl<K: Hash + Eq, V: Clone> ReadCache<K, V> {
 /// Chunk counts of one scope: of the scope (`None`) or of those holding a term.
 type CountKey = (Generation, String, Option<u32>);
 
-/// A user's write generation, and the store-wide one ([`CountCache::written_by_anyone`]).
+/// A user's write generation: the writes of that user's chunks finished so far.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct Generation {
-    everyone: u64,
-    user: u64,
-}
+pub struct Generation(u64);
 
 /// Term counts by scope, kept until the scope's user writes.
 #[derive(Debug)]
@@ -110,7 +107,6 @@ pub struct CountCache {
 
 #[derive(Debug)]
 struct CountState {
-    everyone: u64,
     /// Writes finished per user (a user never written since the store opened: 0).
     users: HashMap<String, u64>,
     values: Cache<CountKey, usize>,
@@ -120,7 +116,6 @@ impl CountCache {
     pub fn new(capacity: usize) -> Self {
         Self {
             state: Mutex::new(CountState {
-                everyone: 0,
                 users: HashMap::new(),
                 values: Cache::new(capacity),
             }),
@@ -141,10 +136,7 @@ impl CountCache {
         keys: &[Option<u32>],
     ) -> (Vec<Option<usize>>, Generation) {
         let state = self.lock();
-        let generation = Generation {
-            everyone: state.everyone,
-            user: state.users.get(user).copied().unwrap_or(0),
-        };
+        let generation = Generation(state.users.get(user).copied().unwrap_or(0));
         let found = keys
             .iter()
             .map(|&key| {
@@ -179,14 +171,6 @@ impl CountCache {
         for user in users {
             *state.users.entry(user.to_owned()).or_default() += 1;
         }
-    }
-
-    /// After a write whose users are not known: every count is forgotten.
-    #[cfg(test)]
-    pub fn written_by_anyone(&self) {
-        let mut state = self.lock();
-        state.everyone += 1;
-        state.values.clear();
     }
 }
 
@@ -253,7 +237,7 @@ mod tests {
         cache.written_by(["alice"]);
         assert_eq!(cache.get("alice", "alice:story", &[None]).0, [None]);
         assert_eq!(cache.get("bob", "bob:story", &[Some(7)]).0, [Some(3)]);
-        cache.written_by_anyone();
+        cache.written_by(["bob", "carol"]);
         assert_eq!(cache.get("bob", "bob:story", &[Some(7)]).0, [None]);
     }
 

@@ -10,6 +10,7 @@ use std::path::Path;
 
 use figment::providers::{Format, Toml};
 use figment::Figment;
+use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 
 use crate::embed::{EmbedError, Embedder, TextRole};
@@ -31,6 +32,29 @@ pub struct Competency {
     /// Typical phrasings of interview questions for it.
     #[serde(default)]
     pub questions: Vec<String>,
+    /// What every story answering a question about it states in so many words.
+    #[serde(default)]
+    pub hallmarks: Vec<Hallmark>,
+}
+
+/// One thing a story must state to answer a competency's question, and the words that
+/// state it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hallmark {
+    /// What is stated, as the critique names it ("a disagreement or tension with
+    /// someone").
+    pub says: String,
+    /// A case-insensitive regular expression matched anywhere in the answer.
+    pub pattern: String,
+}
+
+impl Hallmark {
+    fn compile(&self) -> Result<Regex, regex::Error> {
+        RegexBuilder::new(&self.pattern)
+            .case_insensitive(true)
+            .build()
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -81,6 +105,14 @@ impl CompetencySet {
             if !seen.insert(c.id.clone()) {
                 return Err(format!("competency id {:?} appears twice", c.id));
             }
+            for h in &c.hallmarks {
+                if h.says.trim().is_empty() {
+                    return Err(format!("competency {:?}: a hallmark has no `says`", c.id));
+                }
+                h.compile().map_err(|e| {
+                    format!("competency {:?}: hallmark {:?}: pattern: {e}", c.id, h.says)
+                })?;
+            }
         }
         Ok(Self {
             competencies: file.competency,
@@ -113,6 +145,8 @@ pub struct CompetencyIndex {
     phrases: Vec<Vec<Vec<f32>>>,
     /// Per competency: the normalised mean of its phrase vectors.
     prototypes: Vec<Vec<f32>>,
+    /// Per competency: its hallmarks, compiled.
+    hallmarks: Vec<Hallmarks>,
 }
 
 impl CompetencyIndex {
@@ -134,11 +168,18 @@ impl CompetencyIndex {
             phrases[i].push(v);
         }
         let prototypes = phrases.iter().map(|p| mean_normalised(p)).collect();
+        let hallmarks = set.competencies.iter().map(Hallmarks::of).collect();
         Ok(Self {
             set,
             phrases,
             prototypes,
+            hallmarks,
         })
+    }
+
+    /// The hallmarks of competency `index` that `text` never states (their `says`).
+    pub fn unstated(&self, index: usize, text: &str) -> Vec<String> {
+        self.hallmarks[index].unstated(text)
     }
 
     pub fn len(&self) -> usize {
@@ -201,6 +242,42 @@ impl CompetencyIndex {
     }
 }
 
+/// A competency's hallmarks, compiled.
+#[derive(Debug, Clone)]
+pub struct Hallmarks(Vec<(String, Regex)>);
+
+impl Hallmarks {
+    /// The hallmarks of `competency` (every pattern compiled when its list was loaded).
+    pub fn of(competency: &Competency) -> Self {
+        Self(
+            competency
+                .hallmarks
+                .iter()
+                .filter_map(|h| Some((h.says.clone(), h.compile().ok()?)))
+                .collect(),
+        )
+    }
+
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The `says` of each hallmark whose pattern `text` never matches (a typographic
+    /// apostrophe read as a plain one: "didn’t agree").
+    pub fn unstated(&self, text: &str) -> Vec<String> {
+        let text = text.replace('\u{2019}', "'");
+        self.0
+            .iter()
+            .filter(|(_, pattern)| !pattern.is_match(&text))
+            .map(|(says, _)| says.clone())
+            .collect()
+    }
+}
+
 fn mean_normalised(vectors: &[Vec<f32>]) -> Vec<f32> {
     let dim = vectors.first().map_or(0, Vec::len);
     let mut mean = vec![0.0f32; dim];
@@ -251,8 +328,39 @@ mod tests {
         assert!(CompetencySet::from_toml(dup).unwrap_err().contains("twice"));
         let unknown = "[[competency]]\nid='a'\nname='A'\ndescription='d'\nextra=1\n";
         assert!(CompetencySet::from_toml(unknown).is_err());
+        let bad_pattern = "[[competency]]\nid='a'\nname='A'\ndescription='d'\n[[competency.hallmarks]]\nsays='x'\npattern='(unclosed'\n";
+        let err = CompetencySet::from_toml(bad_pattern).unwrap_err();
+        assert!(err.contains("hallmark") && err.contains("pattern"), "{err}");
         assert!(CompetencySet::load(Path::new("no/such/file.toml"))
             .unwrap_err()
             .contains("no/such/file.toml"));
+    }
+
+    fn hallmarks_of(id: &str) -> Hallmarks {
+        let set = CompetencySet::builtin();
+        Hallmarks::of(set.competencies.iter().find(|c| c.id == id).unwrap())
+    }
+
+    #[test]
+    fn an_answer_that_never_states_a_hallmark_is_told_which() {
+        let conflict = hallmarks_of("conflict");
+        assert!(conflict
+            .unstated("Priya and I didn\u{2019}t agree on the schema.")
+            .is_empty());
+        assert!(conflict.unstated("We DISAGREED about retries.").is_empty());
+        assert_eq!(
+            conflict.unstated("I won six teams over to one log format."),
+            ["a disagreement or tension with someone"]
+        );
+        // Every hallmark is needed: a disagreement, and the manager it was with.
+        let manager = hallmarks_of("disagree-manager");
+        assert_eq!(manager.len(), 2);
+        assert_eq!(
+            manager.unstated("I disagreed with the plan."),
+            ["the manager"]
+        );
+        assert!(manager.unstated("I disagreed with my manager.").is_empty());
+        // Competencies without a concrete element have no hallmark.
+        assert!(hallmarks_of("leadership").is_empty());
     }
 }

@@ -186,7 +186,7 @@ impl Critic {
             .await?;
         let relevance = self
             .retriever
-            .relevance(&question, &action_and_result(&analysis))
+            .relevance(&question, &action_and_result(&analysis), &answer)
             .instrument(info_span!("critique.relevance"))
             .await?;
         let story = grounded.told.as_ref().map(BankStory::text);

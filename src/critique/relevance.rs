@@ -1,5 +1,6 @@
 //! Relevance without an LLM: the rubric's relevance score and the off-topic finding,
-//! read from the vectors' [`Relevance`] of the answer to its question.
+//! read from the vectors' [`Relevance`] of the answer to its question and from what the
+//! question's competency needs stated (its hallmarks).
 
 // Read from two readings, on thresholds chosen on the dev half of
 // tests/eval/answers.toml (README "Critique quality") for EmbeddingGemma-300M:
@@ -12,7 +13,11 @@
 //   other competencies, -0.31 against -0.22 and above for answers to their question.
 // Chosen by `scripts/choose_off_topic.py` with a rule fixed before the figures (no dev
 // answer to its question flagged, thresholds midway, most off-topic answers named);
-// a third reading, the closest single sentence, named fewer. MiniLM's cosines do not
+// a third reading, the closest single sentence, named fewer. A third rule catches the
+// near-topic answers both readings let through (a team led for "someone whose growth
+// you were responsible for", a fixed guide for "an error you made"): the question's
+// competency has hallmarks (`config/competencies.toml`, written before being run on
+// the labelled answers) and the answer never states one of them. MiniLM's cosines do not
 // separate them (off-topic up to 0.15, answers to the question from 0.05); with another
 // model relevance stays unscored, as before.
 
@@ -57,12 +62,15 @@ pub fn score(r: &Relevance, t: &Thresholds) -> (u8, String) {
     };
     let asks = r.question_asks.as_ref().map_or("-", |c| c.name.as_str());
     let shows = r.answer_shows.as_ref().map_or("-", |c| c.name.as_str());
-    let reason = format!(
+    let mut reason = format!(
         "What you did and achieved is {:.2} close to the question (off topic under {:.2}, \
          direct from {:.2}); it reads as {shows}, the question asks about {asks} \
          (agreement of the two {:+.2}, off topic under {:+.2}).",
         r.similarity, t.off_topic, t.strong, r.competency_agreement, t.off_topic_agreement
     );
+    if !r.unstated.is_empty() {
+        reason.push_str(&format!(" It never states {}.", r.unstated.join(" or ")));
+    }
     (score, reason)
 }
 
@@ -73,7 +81,15 @@ pub fn off_topic(r: &Relevance, t: &Thresholds) -> Option<OffTopic> {
     }
     let asks = r.question_asks.as_ref()?;
     let shows = r.answer_shows.as_ref()?;
-    let finding = if asks.id == shows.id {
+    let vectors_say_so = is_far(r, t);
+    let finding = if !r.unstated.is_empty() && (!vectors_say_so || asks.id == shows.id) {
+        format!(
+            "The question asks about {}, and this answer never states {}: say it in \
+             plain words, or tell a story that has it.",
+            asks.name.to_lowercase(),
+            r.unstated.join(" nor ")
+        )
+    } else if asks.id == shows.id {
         format!(
             "This answer's actions and result say little about what the question asks \
              ({}): make what you did about that the centre of the story.",
@@ -94,8 +110,14 @@ pub fn off_topic(r: &Relevance, t: &Thresholds) -> Option<OffTopic> {
     })
 }
 
-/// Far from the question in words, or another kind of story than it asks for.
+/// Far from the question in words, another kind of story than it asks for, or one
+/// that never states what the question's competency needs.
 fn is_off_topic(r: &Relevance, t: &Thresholds) -> bool {
+    is_far(r, t) || !r.unstated.is_empty()
+}
+
+/// The vectors' two readings: far from the question, or another kind of story.
+fn is_far(r: &Relevance, t: &Thresholds) -> bool {
     r.similarity < t.off_topic || r.competency_agreement < t.off_topic_agreement
 }
 
@@ -116,6 +138,7 @@ mod tests {
             answer_shows: Some(competency("failure", "Failure")),
             question_competency_rank: Some(6),
             competency_agreement: agreement,
+            unstated: Vec::new(),
         }
     }
 
@@ -145,5 +168,27 @@ mod tests {
         assert_eq!(score(&reading(0.40, 0.5), &t).0, 4);
         assert_eq!(score(&reading(0.28, 0.5), &t).0, 3);
         assert_eq!(score(&reading(0.20, 0.5), &t).0, 2);
+    }
+
+    #[test]
+    fn an_answer_that_never_states_the_questions_hallmark_is_off_topic() {
+        let t = thresholds("google/embeddinggemma-300m").unwrap();
+        let mut r = reading(0.40, 0.50);
+        assert!(off_topic(&r, &t).is_none());
+        r.unstated = vec!["what you got wrong".into()];
+        let finding = off_topic(&r, &t).unwrap();
+        assert!(
+            finding
+                .finding
+                .contains("asks about learning from a mistake, and this answer never states what you got wrong"),
+            "{}",
+            finding.finding
+        );
+        let (score, reason) = score(&r, &t);
+        assert_eq!(score, 1);
+        assert!(
+            reason.contains("never states what you got wrong"),
+            "{reason}"
+        );
     }
 }

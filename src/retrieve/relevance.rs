@@ -33,18 +33,29 @@ pub struct Relevance {
     /// with the answer's: near 1 when the answer is the same kind of story.
     #[serde(default)]
     pub competency_agreement: f32,
+    /// What a story about the question's competency states and the answer never does
+    /// (the competency's hallmarks, `config/competencies.toml`): "a disagreement or
+    /// tension with someone".
+    #[serde(default)]
+    pub unstated: Vec<String>,
 }
 
 impl Retriever {
-    /// How close `answer` (its Action and Result, or the whole answer) is to `question`.
-    pub async fn relevance(&self, question: &str, answer: &str) -> Result<Relevance, MatchError> {
+    /// How close `told` (the answer's Action and Result, or the whole answer) is to
+    /// `question`, and what of the question's competency the `whole` answer never states.
+    pub async fn relevance(
+        &self,
+        question: &str,
+        told: &str,
+        whole: &str,
+    ) -> Result<Relevance, MatchError> {
         let core = rank::question_core(question);
         let voiced = if self.settings.ranking.first_person {
             rank::first_person(core)
         } else {
             core.to_string()
         };
-        let answer = crate::corpus::clip_chars(answer, ANSWER_CHARS).to_string();
+        let answer = crate::corpus::clip_chars(told, ANSWER_CHARS).to_string();
         let texts = [voiced.as_str()];
         let (questions, answers, index) = tokio::try_join!(
             self.embed_questions(&texts),
@@ -74,6 +85,7 @@ impl Retriever {
             answer_shows: best(&shown).map(|(c, s)| index.score(c, s)),
             question_competency_rank: rank_of_asked,
             competency_agreement: pearson(&asked, &shown),
+            unstated: asks.map_or_else(Vec::new, |(c, _)| index.unstated(c, whole)),
         })
     }
 }

@@ -13,7 +13,7 @@
 //   other competencies, -0.31 against -0.22 and above for answers to their question.
 // Chosen by `scripts/choose_off_topic.py` with a rule fixed before the figures (no dev
 // answer to its question flagged, thresholds midway, most off-topic answers named);
-// a third reading, the closest single sentence, named fewer. A third rule catches the
+// a third reading, the closest single sentence, named fewer. One more rule catches the
 // near-topic answers both readings let through (a team led for "someone whose growth
 // you were responsible for", a fixed guide for "an error you made"): the question's
 // competency has hallmarks (`config/competencies.toml`, written before being run on
@@ -87,7 +87,7 @@ pub fn off_topic(r: &Relevance, t: &Thresholds) -> Option<OffTopic> {
             "The question asks about {}, and this answer never states {}: say it in \
              plain words, or tell a story that has it.",
             asks.name.to_lowercase(),
-            r.unstated.join(" nor ")
+            r.unstated.join(" or ")
         )
     } else if asks.id == shows.id {
         format!(

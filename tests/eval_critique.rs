@@ -136,7 +136,10 @@ async fn the_critique_keeps_its_figures_without_an_llm_and_the_local_llm_never_m
 
     // The held-out half again, with the real local LLM.
     let llm_dir = tempfile::tempdir().unwrap();
-    let with_llm = coach(&gemma, &LlmServer::shared().base_url(), llm_dir.path());
+    // Two llama.cpp threads: nothing else runs while the model generates here (the
+    // critiques' embeddings come before each request), and they nearly halve this half.
+    let server = LlmServer::start_with_threads(2);
+    let with_llm = coach(&gemma, &server.base_url(), llm_dir.path());
     let report = run(
         &with_llm,
         &set,

@@ -43,6 +43,16 @@ impl LlmServer {
     /// Start a server of our own (killed on drop). Panics with instructions when the
     /// venv is missing or the server does not come up.
     pub fn start() -> LlmServer {
+        // One thread: on 2 shared cores llama.cpp's spinning thread pool is 5-10x slower
+        // with 2 threads while anything else runs.
+        Self::start_with_threads(1)
+    }
+
+    /// Start a server of our own with `threads` llama.cpp threads, for a test binary
+    /// whose one test does nothing else while the model generates (the held-out
+    /// critiques: 613 s with 2 threads against about 1,110 s with 1).
+    /// STARCOACH_LLM_THREADS overrides either.
+    pub fn start_with_threads(threads: usize) -> LlmServer {
         let python = Self::venv().join("bin").join("python");
         assert!(
             python.exists(),
@@ -52,9 +62,8 @@ impl LlmServer {
         );
         let port = free_port();
         let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scripts/llm_server.py");
-        // One thread: on 2 shared cores llama.cpp's spinning thread pool is 5-10x slower
-        // with 2 threads while anything else runs. STARCOACH_LLM_THREADS overrides.
-        let threads = std::env::var("STARCOACH_LLM_THREADS").unwrap_or_else(|_| "1".into());
+        let threads =
+            std::env::var("STARCOACH_LLM_THREADS").unwrap_or_else(|_| threads.to_string());
         let log = std::env::temp_dir().join(format!("starcoach-llm-{port}.log"));
         let log_file = std::fs::File::create(&log).expect("create the LLM server log");
         let child = Command::new(&python)

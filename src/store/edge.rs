@@ -277,8 +277,8 @@ impl Store for EdgeStore {
         let user = user.to_owned();
         self.run(move |inner| {
             inner.mark_graph_rebuild(&user)?;
-            inner.update_one(
-                delete_by(filter),
+            inner.update_all(
+                [delete_by(filter)],
                 "delete documents",
                 Changed::ChunksOf(std::slice::from_ref(&user)),
             )
@@ -448,19 +448,11 @@ impl Inner {
         dense::check_dimension(self.dense_dim, vector)
     }
 
-    fn update_one(
-        &self,
-        operation: UpdateOperation,
-        what: &str,
-        changed: Changed<'_>,
-    ) -> Result<(), StoreError> {
-        let _writer = self.lock_writer();
-        self.update(operation, what, changed)
-    }
-
+    /// Take the writer lock and apply `operations` in order, stopping at the first
+    /// that fails.
     fn update_all(
         &self,
-        operations: Vec<UpdateOperation>,
+        operations: impl IntoIterator<Item = UpdateOperation>,
         what: &str,
         changed: Changed<'_>,
     ) -> Result<(), StoreError> {
@@ -995,8 +987,8 @@ mod tests {
         let operation = PointOperations::UpsertPoints(PointInsertOperations::PointsList(points));
         store
             .inner
-            .update_one(
-                UpdateOperation::PointOperation(operation),
+            .update_all(
+                [UpdateOperation::PointOperation(operation)],
                 "test",
                 Changed::ChunksOf(&users),
             )

@@ -31,7 +31,8 @@ fn documents(labels: &LabelSet, bank: &str) -> Vec<Document> {
 fn stories_labelled_for_a_question_state_its_competencys_hallmarks() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let labels = LabelSet::load(&root.join("tests/eval/questions.toml")).unwrap();
-    if !root.join("../shared/samples").exists() {
+    let samples_present = root.join("../shared/samples").exists();
+    if !samples_present {
         eprintln!("../shared/samples missing: the samples bank is not checked");
     }
     let set = CompetencySet::builtin();
@@ -52,7 +53,7 @@ fn stories_labelled_for_a_question_state_its_competencys_hallmarks() {
         if hallmarks.is_empty() || q.accept.is_empty() {
             continue;
         }
-        if q.bank == "samples" && !root.join("../shared/samples").exists() {
+        if q.bank == "samples" && !samples_present {
             continue;
         }
         let docs = banks
